@@ -1,0 +1,67 @@
+# cs109par: two commands on a fresh machine.
+#   make lab    set up .venv (first time only) and open the course in JupyterLab
+#   make test   set up .venv if missing, then run every test (unit tests + every notebook + slides)
+# More: make help
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.cs109par-installed
+# Extra JupyterLab flags, e.g. make lab LAB_ARGS="--no-browser --port=8899"
+LAB_ARGS ?=
+# Jupyter refuses to run as root unless told; containers and CI often are root.
+ROOT_FLAG = $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+PYTEST_ARGS ?=
+NBVAL = --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg --nbval-cell-timeout=300
+
+.PHONY: help setup lab run test unit notebooks doctor student bench slides clean
+
+help:
+	@echo "make lab      set up (first time) and open the course in JupyterLab"
+	@echo "make test     set up if needed and run every test (what CI runs)"
+	@echo "make run      execute every notebook headless, in place (no browser)"
+	@echo "make doctor   check Java, Spark and packages on this machine"
+	@echo "make student  write gapped student copies of the notebooks to student/"
+	@echo "make bench    run the benchmarks and print the measured ratios"
+	@echo "make slides   build the instructor deck (slides/dist/)"
+	@echo "make clean    remove the venv, generated data and build output"
+
+# The venv is (re)built when pyproject.toml changes; a stamp file marks a finished install.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "cs109par needs Python 3.10 or newer; run: make PYTHON=python3.11 ...")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: setup
+	$(BIN)/python -m cs109par doctor --no-spark || true
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00-setup.ipynb $(ROOT_FLAG) $(LAB_ARGS)
+
+run: setup
+	$(BIN)/python -m cs109par execute
+
+doctor: setup
+	$(BIN)/python -m cs109par doctor
+
+student: setup
+	$(BIN)/python -m cs109par student --out student
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+# pytest exits 5 when it collected no tests: say so instead of failing obscurely.
+test: setup
+	@$(BIN)/python -m pytest $(NBVAL) $(PYTEST_ARGS) tests notebooks; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
+
+unit: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests
+
+notebooks: setup
+	$(BIN)/python -m pytest $(NBVAL) $(PYTEST_ARGS) notebooks
+
+clean:
+	rm -rf $(VENV) data/generated student slides/dist slides/node_modules

@@ -1,0 +1,77 @@
+"""``python -m cs109par <command>``: the course's command line.
+
+Commands: ``doctor`` (preflight checks), ``execute`` (run notebooks headless, in place),
+``student`` (write gapped student copies of the notebooks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from . import doctor
+
+    return doctor.main(["--no-spark"] if args.no_spark else [])
+
+
+def _execute(args: argparse.Namespace) -> int:
+    from . import notebooks
+
+    return notebooks.main(args.notebooks)
+
+
+def _student(args: argparse.Namespace) -> int:
+    from .exercises.student import write_student_copies
+    from .notebooks import course_notebooks
+
+    paths = [Path(p) for p in args.notebooks] or course_notebooks()
+    for out in write_student_copies(paths, Path(args.out)):
+        print(f"wrote {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cs109par", description="cs109par course tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("doctor", help="check that this machine runs the course (Java, Spark, packages)")
+    p.add_argument("--no-spark", action="store_true", help="skip starting a Spark session")
+    p.set_defaults(func=_doctor)
+
+    p = sub.add_parser("execute", help="execute notebooks headless, in place (default: all)")
+    p.add_argument("notebooks", nargs="*", help="notebook paths (default: notebooks/[0-9][0-9]-*.ipynb)")
+    p.set_defaults(func=_execute)
+
+    p = sub.add_parser("student", help="write gapped copies of the notebooks (solutions replaced by stubs)")
+    p.add_argument("notebooks", nargs="*", help="notebook paths (default: all course notebooks)")
+    p.add_argument("--out", default="student", help="output folder (default: student/)")
+    p.set_defaults(func=_student)
+
+    # Further commands (e.g. `cluster`) register themselves here.
+    for register in _extensions():
+        register(sub)
+    return parser
+
+
+def _extensions():
+    """Sub-command registrars of optional modules (each module adds its own parser)."""
+    registrars = []
+    try:
+        from .cluster import register_cli  # noqa: F401  (added by the cluster module)
+
+        registrars.append(register_cli)
+    except ImportError:
+        pass
+    return registrars
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
