@@ -1,0 +1,217 @@
+"""Build the instructor deck: one self-contained offline HTML file (and a PDF when Chromium is found).
+
+    .venv/bin/python slides/build.py            # what `make slides` runs
+    .venv/bin/python slides/build.py --no-pdf   # skip the PDF even if a browser is installed
+
+Steps:
+1. `npm ci` in slides/ when node_modules is missing or older than package-lock.json (Marp CLI, pinned);
+2. draw the figures (slides/figures.py) into slides/dist/src/figures/;
+3. copy deck.md next to them, dropping slides whose *optional* figure could not be drawn
+   (only the measured figure is optional: it needs benchmark results; see figures.py);
+4. Marp: deck.md -> dist/cs109par-slides.html, speaker notes -> dist/cs109par-notes.txt;
+5. inline every local image of the HTML as a data: URI; a missing file is an error;
+6. check the HTML is offline-safe (no http(s)/protocol-relative resource, no relative resource left,
+   no CSS @import); any problem is an error;
+7. PDF with speaker notes (dist/cs109par-slides.pdf) when Chromium/Chrome is found (or $CHROME_PATH).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html as htmllib
+import mimetypes
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DIST = HERE / "dist"
+SRC = DIST / "src"
+DECK = HERE / "deck.md"
+CONFIG = HERE / "marp.config.yml"
+HTML_OUT = DIST / "cs109par-slides.html"
+PDF_OUT = DIST / "cs109par-slides.pdf"
+NOTES_OUT = DIST / "cs109par-notes.txt"
+MARP = HERE / "node_modules" / ".bin" / "marp"
+OPTIONAL_FIGURES = {"measured.svg"}
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+
+class BuildError(RuntimeError):
+    """The deck could not be built, or the result is not self-contained."""
+
+
+def log(msg: str) -> None:
+    print(f"[slides] {msg}", flush=True)
+
+
+# -- 1. Marp ---------------------------------------------------------------------------------------
+def ensure_marp() -> Path:
+    """Install the pinned Marp CLI with `npm ci` unless node_modules is already up to date."""
+    for tool in ("node", "npm"):
+        if shutil.which(tool) is None:
+            raise BuildError(f"`{tool}` not found: install Node.js 18 or newer (e.g. `apt-get install nodejs npm`, "
+                             "`brew install node`, or https://nodejs.org), then run `make slides` again")
+    stamp = HERE / "node_modules" / ".package-lock.json"
+    lock = HERE / "package-lock.json"
+    if MARP.exists() and stamp.exists() and stamp.stat().st_mtime >= lock.stat().st_mtime:
+        return MARP
+    log("installing the pinned Marp CLI (npm ci, first time only)")
+    r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"],
+                       cwd=HERE, capture_output=True, text=True)
+    if r.returncode != 0 or not MARP.exists():
+        raise BuildError(f"`npm ci` in {HERE} failed (exit {r.returncode}):\n{r.stdout}{r.stderr}")
+    return MARP
+
+
+def marp(*args: str, env: dict | None = None) -> None:
+    cmd = [str(MARP), "--no-stdin", "--config-file", str(CONFIG), *args]
+    r = subprocess.run(cmd, cwd=HERE, capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        raise BuildError(f"marp failed (exit {r.returncode}): {' '.join(cmd)}\n{r.stdout}{r.stderr}")
+
+
+# -- 2./3. figures and the source copy -------------------------------------------------------------
+def split_slides(text: str) -> tuple[str, list[str]]:
+    """Front matter and the list of slides (separated by a line holding only ---)."""
+    m = re.match(r"^---\n.*?\n---\n", text, flags=re.S)
+    if not m:
+        raise BuildError(f"{DECK} has no front matter")
+    body = text[m.end():]
+    return m.group(0), re.split(r"\n---\n", body)
+
+
+def prepare_source() -> Path:
+    sys.path.insert(0, str(HERE))
+    import figures  # noqa: PLC0415  (slides/figures.py)
+
+    if SRC.exists():
+        shutil.rmtree(SRC)
+    drawn = {p.name for p in figures.main(SRC / "figures")}
+    front, slides = split_slides(DECK.read_text(encoding="utf-8"))
+    kept = []
+    for slide in slides:
+        refs = set(re.findall(r"figures/([\w.-]+)", slide))
+        missing_optional = (refs & OPTIONAL_FIGURES) - drawn
+        if missing_optional:
+            log(f"left out the slide showing {', '.join(sorted(missing_optional))}: no benchmark results yet "
+                "(run `make bench`, or commit a snapshot as slides/measured.json)")
+            continue
+        kept.append(slide)
+    out = SRC / "deck.md"
+    out.write_text(front + "\n---\n".join(kept), encoding="utf-8")
+    return out
+
+
+# -- 5. inline images ------------------------------------------------------------------------------
+_SRC_ATTR = re.compile(r'(\s(?:src|poster)=)(["\'])(.*?)\2', re.I)
+_CSS_URL = re.compile(r'url\(\s*(&quot;|"|\'|)(.*?)\1\s*\)', re.I)
+
+
+def _data_uri(ref: str, base: Path) -> str:
+    path = (base / htmllib.unescape(ref).split("#")[0].split("?")[0]).resolve()
+    if not path.is_file():
+        raise BuildError(f"image {ref!r} referenced by the deck does not exist (looked for {path})")
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix == ".svg":
+        mime = "image/svg+xml"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _local(ref: str) -> bool:
+    r = htmllib.unescape(ref).strip()
+    return bool(r) and not re.match(r"^(data:|#|[a-z][a-z0-9+.-]*:|//)", r, flags=re.I)
+
+
+def inline_images(html: str, base: Path) -> str:
+    html = _SRC_ATTR.sub(lambda m: m.group(1) + m.group(2) + (_data_uri(m.group(3), base) if _local(m.group(3)) else m.group(3)) + m.group(2), html)
+    return _CSS_URL.sub(lambda m: f"url({m.group(1)}{_data_uri(m.group(2), base) if _local(m.group(2)) else m.group(2)}{m.group(1)})", html)
+
+
+# -- 6. offline check ------------------------------------------------------------------------------
+_ATTR = re.compile(r'\s(src|href|srcset|poster|data|action|xlink:href)=(["\'])(.*?)\2', re.I | re.S)
+
+
+def offline_problems(html: str) -> list[str]:
+    """Everything in the HTML that would need the network or a file next to it. Empty list = self-contained."""
+    problems = []
+    for m in _ATTR.finditer(html):
+        attr, value = m.group(1).lower(), htmllib.unescape(m.group(3)).strip()
+        if re.match(r"^(https?:)?//", value, flags=re.I):
+            problems.append(f"external resource: {attr}={value[:120]!r}")
+        elif attr != "href" and _local(value):
+            problems.append(f"local file not inlined (missing image?): {attr}={value[:120]!r}")
+        elif attr == "href" and _local(value) and re.search(r"<link\b[^>]*$", html[max(0, m.start() - 300):m.start()], flags=re.I):
+            problems.append(f"linked file not inlined: href={value[:120]!r}")
+    for m in _CSS_URL.finditer(html):
+        value = htmllib.unescape(m.group(2)).strip()
+        if re.match(r"^(https?:)?//", value, flags=re.I):
+            problems.append(f"external CSS url(): {value[:120]!r}")
+        elif _local(value):
+            problems.append(f"CSS url() to a local file not inlined: {value[:120]!r}")
+    for m in re.finditer(r"@import\s+([^;]{0,120})", html, flags=re.I):
+        problems.append(f"CSS @import: {m.group(1)!r}")
+    return problems
+
+
+# -- 7. PDF ----------------------------------------------------------------------------------------
+def find_browser() -> str | None:
+    env = os.environ.get("CHROME_PATH")
+    if env:
+        return env if Path(env).exists() else None
+    return next((p for p in map(shutil.which, BROWSERS) if p), None)
+
+
+def build(pdf: bool = True) -> dict:
+    t0 = time.perf_counter()
+    ensure_marp()
+    DIST.mkdir(exist_ok=True)
+    src = prepare_source()
+    raw = DIST / "raw.html"
+    marp(str(src), "--html", "-o", str(raw))
+    html = inline_images(raw.read_text(encoding="utf-8"), src.parent)
+    raw.unlink()
+    problems = offline_problems(html)
+    if problems:
+        raise BuildError("the deck is not self-contained:\n  " + "\n  ".join(problems))
+    HTML_OUT.write_text(html, encoding="utf-8")
+    marp(str(src), "--html", "--notes", "-o", str(NOTES_OUT))
+    result = {"html": HTML_OUT, "notes": NOTES_OUT, "pdf": None, "slides": html.count("<section")}
+    if pdf:
+        browser = find_browser()
+        if browser is None:
+            log("no Chromium/Chrome found: skipped the PDF (install one, or set CHROME_PATH)")
+        else:
+            env = dict(os.environ, CHROME_PATH=browser)
+            # Marp's PDF renders the markdown again; local images are allowed for this step only.
+            marp(str(src), "--html", "--pdf", "--pdf-notes", "--allow-local-files", "-o", str(PDF_OUT), env=env)
+            result["pdf"] = PDF_OUT
+    result["seconds"] = time.perf_counter() - t0
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-pdf", action="store_true", help="do not write the PDF even if a browser is installed")
+    args = ap.parse_args(argv)
+    try:
+        r = build(pdf=not args.no_pdf)
+    except BuildError as e:
+        print(f"[slides] ERROR: {e}", file=sys.stderr)
+        return 1
+    root = HERE.parent
+    log(f"{r['slides']} slides -> {r['html'].relative_to(root)} (self-contained, offline)")
+    log(f"speaker notes -> {r['notes'].relative_to(root)}")
+    if r["pdf"]:
+        log(f"PDF with notes -> {r['pdf'].relative_to(root)}")
+    log(f"built in {r['seconds']:.1f} s. Present: open the HTML in a browser, press p for the presenter view")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
