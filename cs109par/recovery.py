@@ -1,0 +1,87 @@
+"""Worker functions for notebook 02 (joblib): toy CPU work, and a loop of fits that can crash.
+
+They live in a module, not in the notebook, so that joblib's worker processes import them by name
+under every start method (see notebook 01 on pickling).
+
+* :func:`python_work` keeps the GIL (pure-Python arithmetic): threads cannot run it in parallel.
+* :func:`hash_work` spends its time in C code that releases the GIL (SHA-256): threads can.
+* :func:`fit_fold` is one model fit of the course's grid search; :func:`fit_loop` runs many of them
+  in a row and can crash on purpose after a given number, to show ``joblib.Memory`` as failure
+  recovery: cache each fit on disk, and a rerun only computes what is missing.
+
+>>> python_work(10)
+285
+>>> hash_work(1)[:12]
+'64d8e6172f57'
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from typing import Any, Callable, Sequence
+
+
+def python_work(n: int) -> int:
+    """Sum of squares below ``n`` in pure Python: busy the whole time, holding the GIL."""
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def hash_work(megabytes: int, rounds: int = 4) -> str:
+    """SHA-256 of ``megabytes`` MB, ``rounds`` times: C code that releases the GIL while it hashes."""
+    data = b"cs109par" * (megabytes * 125_000)
+    digest = b""
+    for _ in range(rounds):
+        digest = hashlib.sha256(data + digest).digest()
+    return digest.hex()
+
+
+class SimulatedCrash(RuntimeError):
+    """Raised by :func:`fit_loop` to stand in for a machine dying partway through a long job."""
+
+
+@functools.lru_cache(maxsize=1)
+def _data():
+    from . import data, gridsearch
+
+    X, y = data.digits()
+    return X, y, gridsearch.cv_splits(y)
+
+
+def fit_fold(params: dict[str, Any], fold: int) -> float:
+    """Fit the course's SVC with ``params`` on fold ``fold`` of the digits data; return its accuracy."""
+    from . import gridsearch
+
+    X, y, splits = _data()
+    train, test = splits[fold]
+    return gridsearch.evaluate(params, X[train], y[train], X[test], y[test])
+
+
+def fit_loop(
+    fit: Callable[..., float],
+    jobs: Sequence[tuple],
+    crash_after: int | None = None,
+    log: list[str] | None = None,
+) -> list[float]:
+    """Call ``fit(*job)`` for every job, in order; return the scores.
+
+    ``crash_after=k`` raises :class:`SimulatedCrash` once ``k`` fits are done, as if the machine
+    had died. If ``fit`` is a ``joblib.Memory``-cached function, ``log`` (a list) records for each
+    job whether it was ``"cached"`` (loaded from disk) or ``"computed"``, so the notebook can show
+    what a rerun did.
+    """
+    scores = []
+    for i, job in enumerate(jobs):
+        if crash_after is not None and i == crash_after:
+            raise SimulatedCrash(f"simulated crash after {i} of {len(jobs)} fits")
+        if log is not None:
+            cached = getattr(fit, "check_call_in_cache", None)
+            log.append("cached" if cached is not None and cached(*job) else "computed")
+        scores.append(fit(*job))
+    return scores
+
+
+__all__ = ["python_work", "hash_work", "SimulatedCrash", "fit_fold", "fit_loop"]
