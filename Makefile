@@ -52,6 +52,11 @@ student: setup
 bench: setup
 	$(BIN)/python -m benchmarks
 
+# The deck: figures (matplotlib), Marp CLI pinned in slides/package-lock.json (npm ci on first use),
+# images inlined -> slides/dist/cs109par-slides.html (+ .pdf when Chromium is installed). See slides/README.md.
+slides: setup
+	$(BIN)/python slides/build.py
+
 # pytest exits 5 when it collected no tests: say so instead of failing obscurely.
 test: setup
 	@$(BIN)/python -m pytest $(NBVAL) $(PYTEST_ARGS) tests notebooks; rc=$$?; \

@@ -69,11 +69,16 @@ def ensure_marp() -> Path:
     return MARP
 
 
-def marp(*args: str, env: dict | None = None) -> None:
+def start_marp(*args: str, env: dict | None = None) -> subprocess.Popen:
+    """Start one Marp conversion in the background (the HTML, notes and PDF runs overlap)."""
     cmd = [str(MARP), "--no-stdin", "--config-file", str(CONFIG), *args]
-    r = subprocess.run(cmd, cwd=HERE, capture_output=True, text=True, env=env)
-    if r.returncode != 0:
-        raise BuildError(f"marp failed (exit {r.returncode}): {' '.join(cmd)}\n{r.stdout}{r.stderr}")
+    return subprocess.Popen(cmd, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+
+
+def wait_marp(proc: subprocess.Popen) -> None:
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        raise BuildError(f"marp failed (exit {proc.returncode}): {' '.join(map(str, proc.args))}\n{out}")
 
 
 # -- 2./3. figures and the source copy -------------------------------------------------------------
@@ -173,24 +178,34 @@ def build(pdf: bool = True) -> dict:
     DIST.mkdir(exist_ok=True)
     src = prepare_source()
     raw = DIST / "raw.html"
-    marp(str(src), "--html", "-o", str(raw))
-    html = inline_images(raw.read_text(encoding="utf-8"), src.parent)
-    raw.unlink()
-    problems = offline_problems(html)
-    if problems:
-        raise BuildError("the deck is not self-contained:\n  " + "\n  ".join(problems))
-    HTML_OUT.write_text(html, encoding="utf-8")
-    marp(str(src), "--html", "--notes", "-o", str(NOTES_OUT))
-    result = {"html": HTML_OUT, "notes": NOTES_OUT, "pdf": None, "slides": html.count("<section")}
-    if pdf:
-        browser = find_browser()
-        if browser is None:
-            log("no Chromium/Chrome found: skipped the PDF (install one, or set CHROME_PATH)")
-        else:
-            env = dict(os.environ, CHROME_PATH=browser)
-            # Marp's PDF renders the markdown again; local images are allowed for this step only.
-            marp(str(src), "--html", "--pdf", "--pdf-notes", "--allow-local-files", "-o", str(PDF_OUT), env=env)
-            result["pdf"] = PDF_OUT
+    for old in (HTML_OUT, NOTES_OUT, PDF_OUT):
+        old.unlink(missing_ok=True)
+    jobs = [start_marp(str(src), "--html", "-o", str(raw)),
+            start_marp(str(src), "--html", "--notes", "-o", str(NOTES_OUT))]
+    browser = find_browser() if pdf else None
+    if pdf and browser is None:
+        log("no Chromium/Chrome found: skipped the PDF (install one, or set CHROME_PATH)")
+    if browser:
+        # Marp's PDF renders the markdown again in the browser; local images are allowed for this step only.
+        jobs.append(start_marp(str(src), "--html", "--pdf", "--pdf-notes", "--allow-local-files", "-o", str(PDF_OUT),
+                               env=dict(os.environ, CHROME_PATH=browser)))
+    try:
+        wait_marp(jobs[0])
+        html = inline_images(raw.read_text(encoding="utf-8"), src.parent)
+        raw.unlink()
+        problems = offline_problems(html)
+        if problems:
+            raise BuildError("the deck is not self-contained:\n  " + "\n  ".join(problems))
+        HTML_OUT.write_text(html, encoding="utf-8")
+        for job in jobs[1:]:
+            wait_marp(job)
+    finally:
+        for job in jobs:
+            if job.poll() is None:
+                job.kill()
+                job.wait()
+    slides = len(re.findall(r"<svg\b[^>]*data-marpit-svg", html))
+    result = {"html": HTML_OUT, "notes": NOTES_OUT, "pdf": PDF_OUT if browser else None, "slides": slides}
     result["seconds"] = time.perf_counter() - t0
     return result
 

@@ -69,10 +69,10 @@ try {
   if (shotDir) mkdirSync(shotDir, { recursive: true });
   // the on-screen controls fade out on a real screen; hide them so screenshots show the slide alone
   await page.addStyleTag({ content: ".bespoke-marp-osc { display: none !important; }" });
-  for (let i = 1; i <= slides; i++) {
+  for (let i = 1; shotDir && i <= slides; i++) {
     await page.evaluate((n) => { location.hash = `#${n}`; }, i);
     await new Promise((r) => setTimeout(r, 120));
-    if (shotDir) await page.screenshot({ path: `${shotDir}/slide-${String(i).padStart(2, "0")}.png` });
+    await page.screenshot({ path: `${shotDir}/slide-${String(i).padStart(2, "0")}.png` });
   }
   const broken = await page.$$eval("img", (xs) => xs.filter((x) => !(x.complete && x.naturalWidth > 0)).map((x) => x.src.slice(0, 80)));
   images = await page.$$eval("img", (xs) => xs.length);
