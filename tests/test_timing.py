@@ -12,11 +12,13 @@ from cs109par import timing
 
 
 def test_scaling_reports_speedup_relative_to_the_first_worker_count():
-    seconds = {1: 0.02, 2: 0.01}
-    runs = timing.scaling(lambda n: __import__("time").sleep(seconds[n]), workers=[1, 2])
-    assert [r.workers for r in runs] == [1, 2]
+    calls = []
+    runs = timing.scaling(lambda n: calls.append(n) or __import__("time").sleep(0.01 / n), workers=[1, 2, 4])
+    assert calls == [1, 2, 4] and [r.workers for r in runs] == [1, 2, 4]
     assert runs[0].speedup == 1.0
-    assert 1.2 < runs[1].speedup < 2.5
+    for r in runs[1:]:
+        assert r.speedup == pytest.approx(runs[0].seconds / r.seconds)
+        assert r.efficiency == pytest.approx(r.speedup / r.workers)
 
 
 def test_serial_fraction_inverts_amdahls_law():
