@@ -306,24 +306,27 @@ def measured(out: Path) -> Path | None:
         return None
     machine, results, path = found
     ratios = [r for r in results if r.get("unit") in ("x", "ratio", "speedup")] or results
-    names = [f"{r['benchmark']}: {r['name']}" for r in ratios]
     values = [float(r["value"]) for r in ratios]
     fig = plt.figure(figsize=(12, 6))
-    ax = fig.add_axes((0.36, 0.14, 0.6, 0.8))
-    ys = range(len(values))[::-1]
-    ax.barh(list(ys), values, color=BLUE_D, height=0.6)
+    ax = fig.add_axes((0.4, 0.2, 0.56, 0.76))
+    ys = list(range(len(values)))[::-1]
+    ax.barh(ys, values, color=BLUE_D, height=0.55)
+    ax.axvline(1.0, color=GREY, lw=1.2, ls=":")
     for y, r in zip(ys, ratios):
-        if r.get("target") is not None:
-            ax.plot([r["target"]] * 2, [y - 0.4, y + 0.4], color=ORANGE_D, lw=2.5)
-        ax.text(float(r["value"]), y, f"  {float(r['value']):.2g} {r['unit']}", va="center", fontsize=12)
-    ax.set_yticks(list(ys))
-    ax.set_yticklabels(names, fontsize=12)
-    ax.set_xlim(0, max(values + [r.get("target") or 0 for r in ratios]) * 1.25)
+        target = r.get("target")
+        if target is not None:
+            ax.plot([target] * 2, [y - 0.38, y + 0.38], color=ORANGE_D, lw=3)
+        ax.text(max(float(r["value"]), target or 0) + 0.04, y, f"{float(r['value']):.2f} {r['unit']}", va="center", fontsize=13)
+    ax.set_yticks(ys)
+    ax.set_yticklabels([f"{r['name']}\n({r['benchmark']})" for r in ratios], fontsize=12)
+    ax.set_xlim(0, max(values + [r.get("target") or 0 for r in ratios]) * 1.3)
+    ax.set_xlabel("ratio (higher is better; dotted line = no gain, orange tick = the course's target)", fontsize=12)
     ax.spines[["top", "right"]].set_visible(False)
     where = "benchmarks/results/latest.json" if path.parent.name == "results" else "slides/measured.json"
-    cpus = machine.get("cpus", "?")
-    ax.set_xlabel(f"measured by `python -m benchmarks` on {cpus} CPUs, {machine.get('when', '?')} ({where}); "
-                  "orange tick = target", fontsize=11)
+    when = machine.get("when", "unknown date")
+    note = machine.get("note", "")
+    fig.text(0.02, 0.03, f"measured by `python -m benchmarks` on {machine.get('cpus', '?')} CPUs, {when}  [{where}]"
+             + (f"\n{note}" if note else ""), fontsize=11, color=INK, va="bottom")
     return save(fig, out)
 
 
