@@ -191,6 +191,7 @@ class StandaloneCluster:
     webui_port: int | None = None
     state_dir: str | None = None
     timeout: float = 60.0
+    watchdog: bool = True
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     master_pid: int | None = None
     worker_info: list[WorkerInfo] = field(default_factory=list)
@@ -236,6 +237,8 @@ class StandaloneCluster:
         env = self._environment(java)
         self.started_at = time.time()
         atexit.register(self._stop_at_exit)
+        if self.watchdog:
+            self._start_watchdog()
         try:
             self._launch_master(launcher, env)
             self._wait_for_master()
@@ -247,6 +250,20 @@ class StandaloneCluster:
             self.stop()
             raise
         return self
+
+    def _start_watchdog(self) -> None:
+        """A small process that stops the cluster if this process dies without stopping it
+        (a notebook kernel killed after a failing cell, a crashed test run)."""
+        env = {k: v for k, v in os.environ.items() if k != MARKER}
+        code = (
+            "import sys; from cs109par.cluster.standalone import _watchdog; "
+            "_watchdog(int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4] == '1')"
+        )
+        self._procs["watchdog"] = subprocess.Popen(
+            [sys.executable, "-c", code, str(os.getpid()), self.id, str(self.state_dir), "1" if self._owns_state_dir else "0"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            start_new_session=True,
+        )
 
     def _environment(self, java) -> dict[str, str]:
         env = dict(os.environ)
@@ -449,6 +466,11 @@ class StandaloneCluster:
         Returns the pids that were still running when stop was called. Safe to call twice.
         """
         psutil = _psutil()
+        watchdog = self._procs.pop("watchdog", None)
+        if watchdog is not None:
+            with contextlib.suppress(Exception):
+                watchdog.kill()
+                watchdog.wait(timeout=5)
         victims = [p for p in cluster_processes(self.id)]
         running = [p.pid for p in victims]
         order = [p for p in victims if _WORKER_CLASS in " ".join(_cmdline(p))]
@@ -469,8 +491,9 @@ class StandaloneCluster:
         for proc in self._procs.values():
             with contextlib.suppress(Exception):
                 proc.wait(timeout=5)
-        with contextlib.suppress(OSError):
-            self.state_path.unlink()
+        if self.state_dir:
+            with contextlib.suppress(OSError):
+                self.state_path.unlink()
         if self._owns_state_dir and self.state_dir:
             shutil.rmtree(self.state_dir, ignore_errors=True)
         with contextlib.suppress(Exception):
@@ -507,7 +530,22 @@ class StandaloneCluster:
         workers = [WorkerInfo(**w) for w in data["workers"]]
         return cls(workers=len(workers), cores=workers[0].cores if workers else 1, port=data["port"],
                    webui_port=data["webui_port"], state_dir=data["state_dir"], id=data["id"],
-                   master_pid=data["master_pid"], worker_info=workers, started_at=data["started_at"])
+                   master_pid=data["master_pid"], worker_info=workers, started_at=data["started_at"],
+                   watchdog=False)
+
+
+def _watchdog(owner: int, cluster_id: str, state_dir: str, owns_state_dir: bool) -> None:
+    """Wait for process ``owner`` to end, then stop the cluster (run in its own process)."""
+    psutil = _psutil()
+    try:
+        proc = psutil.Process(owner)
+        while proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+            time.sleep(1.0)
+    except psutil.NoSuchProcess:
+        pass
+    cluster = StandaloneCluster(id=cluster_id, state_dir=state_dir, watchdog=False)
+    cluster._owns_state_dir = owns_state_dir
+    cluster.stop(timeout=5)
 
 
 def _cmdline(proc) -> list[str]:
@@ -544,7 +582,7 @@ def app_api(spark) -> str:
 def executor_activity(spark) -> dict[str, dict]:
     """``{executor id: {"active": running tasks, "completed": finished tasks, "alive": bool}}``
     from the driver's REST API (the driver itself, id ``driver``, is left out)."""
-    rows = get_json(app_api(spark) + "/allexecutors")
+    rows = get_json(app_api(spark) + "/allexecutors", timeout=120)
     return {
         r["id"]: {"active": r.get("activeTasks", 0), "completed": r.get("completedTasks", 0),
                   "failed": r.get("failedTasks", 0), "alive": r.get("isActive", False),
@@ -554,32 +592,90 @@ def executor_activity(spark) -> dict[str, dict]:
 
 
 def wait_until_running_on(spark, executor_id: str, min_completed: int = 1, timeout: float = 60.0) -> dict:
-    """Block until executor ``executor_id`` is running a task and has finished ``min_completed``.
+    """Block until executor ``executor_id`` is running a task and has finished ``min_completed``
+    more tasks than when this function was called.
 
-    Use it before killing a worker, so that the kill really lands in the middle of its work.
+    Use it right after submitting a job (e.g. from a thread) and before killing a worker, so
+    that the kill lands in the middle of that executor's work.
     """
+    executor_id = str(executor_id)
+    start = executor_activity(spark).get(executor_id, {"completed": 0})["completed"]
     deadline = time.time() + timeout
     while time.time() < deadline:
-        activity = executor_activity(spark).get(str(executor_id))
-        if activity and activity["active"] >= 1 and activity["completed"] >= min_completed:
+        try:
+            activity = executor_activity(spark).get(executor_id)
+        except (OSError, ValueError):  # a slow UI on a busy machine: ask again
+            activity = None
+        if activity and activity["active"] >= 1 and activity["completed"] - start >= min_completed:
             return activity
         time.sleep(0.05)
     raise ClusterError(f"Executor {executor_id} was not running tasks within {timeout:.0f} s.")
+
+
+class TaskGate:
+    """A barrier for Spark tasks, to make fault injection land at the same point every run.
+
+    Tasks call :meth:`arrive` (records which process runs them) or :meth:`hold` (records it and
+    then waits until :meth:`open` is called). The driver waits with :meth:`wait_for_held` until a
+    held task runs inside a given worker, kills that worker, then opens the gate. The gate is a
+    folder: every "machine" here shares this file system, as executors on a real cluster share
+    HDFS or S3. Picklable, so tasks can use it.
+    """
+
+    def __init__(self, folder: str | os.PathLike | None = None) -> None:
+        self.folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="cs109par-gate-"))
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    # -- in the tasks
+    def arrive(self, key) -> None:
+        (self.folder / f"ran-{key}-{os.getpid()}-{uuid.uuid4().hex[:6]}").touch()
+
+    def hold(self, key, timeout: float = 600.0) -> None:
+        marker = self.folder / f"held-{key}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        marker.touch()
+        deadline = time.time() + timeout
+        while not (self.folder / "open").exists() and time.time() < deadline:
+            time.sleep(0.05)
+        with contextlib.suppress(OSError):
+            marker.unlink()
+
+    # -- in the driver
+    def open(self) -> None:
+        (self.folder / "open").touch()
+
+    def _pids(self, prefix: str) -> list[int]:
+        return [int(p.name.split("-")[2]) for p in self.folder.glob(f"{prefix}-*")]
+
+    def wait_for_held(self, under_pid: int, timeout: float = 300.0) -> int:
+        """Block until a held task runs in a process descended from ``under_pid`` (a worker JVM);
+        return that task's pid."""
+        psutil = _psutil()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for pid in self._pids("held"):
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    if under_pid in [p.pid for p in psutil.Process(pid).parents()]:
+                        return pid
+            time.sleep(0.05)
+        raise ClusterError(f"No held task ran under pid {under_pid} within {timeout:.0f} s.")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def job_tasks(spark, job_id: int) -> list[dict]:
     """Every task attempt of one job, from the driver's REST API, one dict per attempt:
     stage, stage attempt, partition, attempt, executor, status, launch time (s), duration (s), error."""
     api = app_api(spark)
-    job = get_json(f"{api}/jobs/{job_id}")
+    job = get_json(f"{api}/jobs/{job_id}", timeout=120)
     tasks = []
     for stage_id in sorted(job["stageIds"]):
         try:
-            attempts = get_json(f"{api}/stages/{stage_id}")
+            attempts = get_json(f"{api}/stages/{stage_id}", timeout=120)
         except urllib.error.HTTPError:
             continue  # a stage that was skipped never ran
         for stage in attempts:
-            rows = get_json(f"{api}/stages/{stage_id}/{stage['attemptId']}/taskList?length=100000")
+            rows = get_json(f"{api}/stages/{stage_id}/{stage['attemptId']}/taskList?length=100000", timeout=120)
             for t in rows:
                 launch = t.get("launchTime", "")
                 tasks.append({
@@ -613,7 +709,8 @@ def _up(args: argparse.Namespace) -> int:
             return 1
         (state_dir / STATE_FILE).unlink()
     cluster = StandaloneCluster(workers=args.workers, cores=args.cores, memory=args.memory, port=args.port,
-                                webui_port=args.webui_port, state_dir=str(state_dir), timeout=args.timeout)
+                                webui_port=args.webui_port, state_dir=str(state_dir), timeout=args.timeout,
+                                watchdog=False)
     try:
         cluster.start()
     except (ClusterError, JavaError) as exc:
@@ -692,5 +789,5 @@ def register_cli(subparsers) -> None:
 __all__ = [
     "StandaloneCluster", "standalone_cluster", "ClusterError", "PortInUseError", "RegistrationTimeout",
     "JavaError", "WorkerInfo", "cluster_processes", "executor_activity", "wait_until_running_on", "job_tasks",
-    "register_cli", "MARKER",
+    "register_cli", "MARKER", "TaskGate",
 ]

@@ -1,0 +1,53 @@
+"""The Spark notebooks, unchanged, against a real standalone cluster (a master and two worker JVMs).
+
+`cs109par.spark.session()` takes its master from CS109PAR_SPARK_MASTER, so the notebooks need no
+edit: each one runs under nbval (strict, same sanitizer as `make test`) in a subprocess whose
+environment points at the cluster. Both workers offer one core each, so the application gets
+2 cores, like `local[2]`. Notebooks 04 and 05 run if they exist; one cluster serves them all.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cs109par.doctor import JavaError, find_java
+from cs109par.spark import MASTER_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted(p for n in ("04", "05") for p in (ROOT / "notebooks").glob(f"{n}-*.ipynb"))
+
+try:
+    find_java()
+except JavaError as exc:  # pragma: no cover
+    pytest.skip(f"no usable Java: {exc}", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from cs109par.cluster.standalone import standalone_cluster
+
+    with standalone_cluster(workers=2, cores=1, timeout=240) as running:
+        yield running
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_on_standalone_cluster(cluster, notebook):
+    env = dict(os.environ, **{MASTER_ENV: cluster.master_url})
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
+         "--nbval-sanitize-with", str(ROOT / "tests" / "nbval-sanitize.cfg"), str(notebook)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200, stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, f"{notebook.name} failed against {cluster.master_url}:\n{proc.stdout[-6000:]}"
+    # the notebook's application ran on the cluster and is gone again (the master learns it within seconds)
+    deadline = time.time() + 60
+    while cluster.status()["apps"] and time.time() < deadline:
+        time.sleep(0.5)
+    assert cluster.status()["apps"] == []
+    assert len(cluster.alive_workers()) == 2
