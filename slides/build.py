@@ -39,6 +39,9 @@ PDF_OUT = DIST / "cs109par-slides.pdf"
 NOTES_OUT = DIST / "cs109par-notes.txt"
 MARP = HERE / "node_modules" / ".bin" / "marp"
 OPTIONAL_FIGURES = {"measured.svg"}
+# A comment that is a Marp directive (not a speaker note), e.g. <!-- _class: section -->
+DIRECTIVE = re.compile(r"\s*_?(class|paginate|header|footer|color|backgroundColor|backgroundImage|backgroundPosition|"
+                       r"backgroundRepeat|backgroundSize|theme|style|size|math|headingDivider|lang|title)\s*:")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 
@@ -91,6 +94,14 @@ def split_slides(text: str) -> tuple[str, list[str]]:
     return m.group(0), re.split(r"\n---\n", body)
 
 
+def unwrap_notes(slide: str) -> str:
+    """Join the wrapped lines of each speaker note into paragraphs (the presenter view keeps line breaks)."""
+    def join(m: re.Match) -> str:
+        paragraphs = re.split(r"\n\s*\n", m.group(1).strip())
+        return "<!--\n" + "\n\n".join(" ".join(p.split()) for p in paragraphs) + "\n-->"
+    return re.sub(r"<!--(.*?)-->", lambda m: m.group(0) if DIRECTIVE.match(m.group(1)) else join(m), slide, flags=re.S)
+
+
 def prepare_source() -> Path:
     sys.path.insert(0, str(HERE))
     import figures  # noqa: PLC0415  (slides/figures.py)
@@ -107,7 +118,7 @@ def prepare_source() -> Path:
             log(f"left out the slide showing {', '.join(sorted(missing_optional))}: no benchmark results yet "
                 "(run `make bench`, or commit a snapshot as slides/measured.json)")
             continue
-        kept.append(slide)
+        kept.append(unwrap_notes(slide))
     out = SRC / "deck.md"
     out.write_text(front + "\n---\n".join(kept), encoding="utf-8")
     return out

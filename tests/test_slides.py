@@ -34,9 +34,6 @@ TOPICS = ["Embarrassingly parallel", "Grid search over CV splits", "Boosting nee
           "Broadcast variables and accumulators", "There's more", "Credits and reading"]
 
 
-DIRECTIVE = re.compile(r"\s*_?(class|paginate|header|footer|color|backgroundColor|backgroundImage|theme|style|size)\s*:")
-
-
 def _load(name: str):
     spec = importlib.util.spec_from_file_location(f"slides_{name}", SLIDES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
@@ -88,7 +85,7 @@ def test_deck_covers_every_topic_in_order_and_every_notebook():
 
 def test_every_slide_has_speaker_notes():
     for i, slide in enumerate(_slides(DECK.read_text(encoding="utf-8")), start=1):
-        notes = [c for c in re.findall(r"<!--(.*?)-->", slide, flags=re.S) if not DIRECTIVE.match(c)]
+        notes = [c for c in re.findall(r"<!--(.*?)-->", slide, flags=re.S) if not build.DIRECTIVE.match(c)]
         assert notes, f"slide {i} has no speaker notes (an HTML comment): {slide.strip()[:60]!r}"
 
 
