@@ -1,0 +1,168 @@
+"""Spark's own measurements of a job: time, shuffle bytes, input bytes, per stage.
+
+>>> from cs109par.sparkmetrics import measure_jobs
+>>> with measure_jobs(sc, "reduceByKey") as m:          # doctest: +SKIP
+...     counts.collect()
+>>> m.shuffle_write_bytes, m.seconds                    # doctest: +SKIP
+(110668, 0.41)
+
+How it works: the block runs in a *job group* of its own (``sc.setJobGroup``); afterwards the
+status tracker names the group's jobs, and the driver's web UI answers with the stages of those
+jobs through its REST API on 127.0.0.1 (``/api/v1/applications/<app id>/stages/<stage id>``) —
+the same numbers the UI's *Stages* tab shows. The UI's store is filled by a listener that runs
+slightly behind the scheduler, so :func:`measure_jobs` waits (a moment, with a timeout) until
+every stage it needs has been recorded as finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Iterator
+
+__all__ = ["StageMetrics", "JobMetrics", "measure_jobs", "rest", "api_url", "MetricsError"]
+
+_FINISHED = {"COMPLETE", "SKIPPED", "FAILED"}
+_counter = itertools.count()
+
+
+class MetricsError(RuntimeError):
+    """Spark's metrics could not be read (UI disabled, or the stages never showed up)."""
+
+
+def api_url(sc) -> str:
+    """The REST API root of this application: ``http://127.0.0.1:<port>/api/v1/applications/<id>``."""
+    if not sc.uiWebUrl:
+        raise MetricsError("the Spark UI is disabled (spark.ui.enabled=false), so its REST API is not there.")
+    return f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}"
+
+
+def rest(sc, path: str = "", timeout: float = 60.0):
+    """GET ``<api_url>/<path>`` and decode the JSON, e.g. ``rest(sc, "stages")``."""
+    url = api_url(sc) + ("/" + path.lstrip("/") if path else "")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return json.load(resp)
+    except urllib.error.HTTPError as exc:
+        raise MetricsError(f"{url}: HTTP {exc.code}") from exc
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        raise MetricsError(f"{url}: the Spark UI did not answer ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class StageMetrics:
+    """One stage attempt, as the UI reports it."""
+
+    stage_id: int
+    name: str
+    status: str
+    num_tasks: int
+    run_seconds: float  # executor run time summed over the stage's tasks
+    input_bytes: int
+    shuffle_write_bytes: int
+    shuffle_read_bytes: int
+    shuffle_write_records: int
+    shuffle_read_records: int
+
+    @classmethod
+    def from_json(cls, s: dict) -> "StageMetrics":
+        return cls(
+            stage_id=int(s["stageId"]),
+            name=str(s.get("name", "")),
+            status=str(s.get("status", "")),
+            num_tasks=int(s.get("numTasks", 0)),
+            run_seconds=s.get("executorRunTime", 0) / 1000.0,
+            input_bytes=int(s.get("inputBytes", 0)),
+            shuffle_write_bytes=int(s.get("shuffleWriteBytes", 0)),
+            shuffle_read_bytes=int(s.get("shuffleReadBytes", 0)),
+            shuffle_write_records=int(s.get("shuffleWriteRecords", 0)),
+            shuffle_read_records=int(s.get("shuffleReadRecords", 0)),
+        )
+
+
+@dataclass
+class JobMetrics:
+    """What :func:`measure_jobs` collected: wall-clock seconds of the block and its jobs' stages."""
+
+    label: str
+    seconds: float = float("nan")
+    job_ids: list[int] = field(default_factory=list)
+    stages: list[StageMetrics] = field(default_factory=list)
+
+    @property
+    def shuffle_write_bytes(self) -> int:
+        return sum(s.shuffle_write_bytes for s in self.stages)
+
+    @property
+    def shuffle_read_bytes(self) -> int:
+        return sum(s.shuffle_read_bytes for s in self.stages)
+
+    @property
+    def shuffle_records(self) -> int:
+        return sum(s.shuffle_write_records for s in self.stages)
+
+    @property
+    def input_bytes(self) -> int:
+        return sum(s.input_bytes for s in self.stages)
+
+    @property
+    def tasks(self) -> int:
+        return sum(s.num_tasks for s in self.stages if s.status != "SKIPPED")
+
+
+def _job_stage_ids(sc, job_id: int) -> list[int]:
+    info = sc.statusTracker().getJobInfo(job_id)
+    return sorted(int(s) for s in info.stageIds) if info is not None else []
+
+
+def _stage(sc, stage_id: int) -> dict | None:
+    try:
+        attempts = rest(sc, f"stages/{stage_id}")
+    except MetricsError as exc:
+        if "HTTP 404" in str(exc):
+            return None  # not in the UI's store yet
+        raise
+    if not attempts:
+        return None
+    return max(attempts, key=lambda a: a.get("attemptId", 0))
+
+
+def collect(sc, label: str, group: str, seconds: float, timeout: float = 60.0) -> JobMetrics:
+    """Gather the metrics of every job run in ``group`` (waiting for the UI to record them)."""
+    tracker = sc.statusTracker()
+    job_ids = sorted(tracker.getJobIdsForGroup(group))
+    stage_ids = sorted({s for j in job_ids for s in _job_stage_ids(sc, j)})
+    deadline = time.monotonic() + timeout
+    while True:
+        found = {sid: _stage(sc, sid) for sid in stage_ids}
+        if all(s is not None and s.get("status") in _FINISHED for s in found.values()):
+            break
+        if time.monotonic() > deadline:
+            missing = [sid for sid, s in found.items() if s is None or s.get("status") not in _FINISHED]
+            raise MetricsError(f"stages {missing} of {label!r} were not recorded as finished within {timeout:.0f} s")
+        time.sleep(0.1)
+    stages = [StageMetrics.from_json(found[sid]) for sid in stage_ids]
+    return JobMetrics(label=label, seconds=seconds, job_ids=job_ids, stages=stages)
+
+
+@contextlib.contextmanager
+def measure_jobs(sc, label: str = "job") -> Iterator[JobMetrics]:
+    """Time the block and, on exit, fill the yielded :class:`JobMetrics` with Spark's stage metrics
+    of every job the block ran (the block's thread runs in a job group of its own)."""
+    group = f"cs109par-{label}-{next(_counter)}-{time.time_ns()}"
+    result = JobMetrics(label=label)
+    sc.setJobGroup(group, label)
+    start = time.perf_counter()
+    try:
+        yield result
+        seconds = time.perf_counter() - start
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
+        sc.setLocalProperty("spark.job.description", None)
+    filled = collect(sc, label, group, seconds)
+    result.seconds, result.job_ids, result.stages = filled.seconds, filled.job_ids, filled.stages
