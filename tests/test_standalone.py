@@ -98,7 +98,7 @@ DRIVER = r"""
 import json, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from operator import add
-from cs109par.cluster.standalone import StandaloneCluster, TaskGate, executor_activity, job_tasks
+from cs109par.cluster.standalone import StandaloneCluster, TaskGate, executor_activity, job_tasks, wait_for_executor_loss
 from cs109par.spark import session
 
 cluster = StandaloneCluster.from_state(sys.argv[1])
@@ -123,6 +123,7 @@ with ThreadPoolExecutor(1) as pool:
     future = pool.submit(run)
     gate.wait_for_held(cluster.worker_info[0].pid)
     out["killed"] = cluster.kill_worker(0)
+    wait_for_executor_loss(spark, alive=1)
     gate.open()
     out["result"] = future.result(timeout=600)
 gate.remove()

@@ -663,6 +663,17 @@ class TaskGate:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def wait_for_executor_loss(spark, alive: int, timeout: float = 120.0) -> None:
+    """Block until the driver counts only ``alive`` live executors (it has noticed a loss)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with contextlib.suppress(OSError, ValueError):
+            if sum(a["alive"] for a in executor_activity(spark).values()) <= alive:
+                return
+        time.sleep(0.1)
+    raise ClusterError(f"The driver did not notice the lost executor within {timeout:.0f} s.")
+
+
 def job_tasks(spark, job_id: int) -> list[dict]:
     """Every task attempt of one job, from the driver's REST API, one dict per attempt:
     stage, stage attempt, partition, attempt, executor, status, launch time (s), duration (s), error."""
@@ -788,6 +799,6 @@ def register_cli(subparsers) -> None:
 
 __all__ = [
     "StandaloneCluster", "standalone_cluster", "ClusterError", "PortInUseError", "RegistrationTimeout",
-    "JavaError", "WorkerInfo", "cluster_processes", "executor_activity", "wait_until_running_on", "job_tasks",
+    "JavaError", "WorkerInfo", "cluster_processes", "executor_activity", "wait_until_running_on", "wait_for_executor_loss", "job_tasks",
     "register_cli", "MARKER", "TaskGate",
 ]
