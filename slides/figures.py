@@ -316,7 +316,7 @@ def measured(out: Path) -> Path | None:
         target = r.get("target")
         if target is not None:
             ax.plot([target] * 2, [y - 0.38, y + 0.38], color=ORANGE_D, lw=3)
-        ax.text(max(float(r["value"]), target or 0) + 0.04, y, f"{float(r['value']):.2f} {r['unit']}", va="center", fontsize=13)
+        ax.text(float(r["value"]) + 0.03, y + 0.12, f"{float(r['value']):.2f} {r['unit']}", va="bottom", fontsize=13)
     ax.set_yticks(ys)
     ax.set_yticklabels([f"{r['name']}\n({r['benchmark']})" for r in ratios], fontsize=12)
     ax.set_xlim(0, max(values + [r.get("target") or 0 for r in ratios]) * 1.3)
