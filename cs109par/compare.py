@@ -185,6 +185,29 @@ def plot_sweep(sizes: Sequence[int], times: dict[str, list[float]], ax=None, tit
     return ax
 
 
+def plot_engines(sizes: Sequence[int], times: dict[str, list[float]], one_off: dict[str, float] | None = None):
+    """One figure for "which engine when": time against input size (left, log-log) and each
+    engine's fixed cost (right): the per-call overhead fitted by :func:`fit_line`, with any one-off
+    start-up (a cluster, a session) stacked on top."""
+    import matplotlib.pyplot as plt
+
+    one_off = one_off or {}
+    fig, (ax_l, ax_r) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [3, 2]})
+    plot_sweep(sizes, times, ax=ax_l, title="time to map n items")
+    names = [n for n in times if n != "serial"]
+    per_call = [max(fit_line(sizes, times[n])[0], 1e-4) for n in names]  # log axis: no zero bars
+    start = [one_off.get(n, 0.0) for n in names]
+    ax_r.bar(names, per_call, label="per call (fitted)")
+    ax_r.bar(names, start, bottom=per_call, hatch="//", alpha=0.5, label="one-off start-up")
+    ax_r.set_yscale("log")
+    ax_r.set_ylabel("seconds")
+    ax_r.set_title("fixed costs")
+    ax_r.tick_params(axis="x", labelrotation=30)
+    ax_r.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 # ---------------------------------------------------------------------------------------------
 # Grid search three ways: Binarizer -> Bernoulli naive Bayes, same data, folds and grid
 # ---------------------------------------------------------------------------------------------
@@ -237,7 +260,7 @@ def nb_reference(X: np.ndarray, y: np.ndarray, n_jobs: int = 1, grid: dict[str, 
     search = GridSearchCV(nb_make_model(nb_param_list(grid)[0]), sk_grid, cv=gs.cv_splitter(NB_FOLDS), n_jobs=n_jobs)
     search.fit(X, y)
     p = search.best_params_
-    return {"threshold": p["binarize__threshold"], "smoothing": p["nb__alpha"]}, float(search.best_score_), search
+    return {"smoothing": p["nb__alpha"], "threshold": p["binarize__threshold"]}, float(search.best_score_), search
 
 
 def nb_means(search, grid: dict[str, list[Any]] | None = None) -> list[float]:
@@ -292,7 +315,7 @@ def spark_best(model, binarizer, nb) -> tuple[dict[str, Any], float, list[float]
     means = [float(m) for m in model.avgMetrics]
     i = int(np.argmax(means))
     pmap = model.getEstimatorParamMaps()[i]
-    return {"threshold": float(pmap[binarizer.threshold]), "smoothing": float(pmap[nb.smoothing])}, means[i], means
+    return {"smoothing": float(pmap[nb.smoothing]), "threshold": float(pmap[binarizer.threshold])}, means[i], means
 
 
 def plot_three_ways(names: Sequence[str], seconds: Sequence[float], scores: Sequence[float], title: str = "Grid search three ways"):
@@ -328,10 +351,17 @@ def plan_steps(df) -> list[str]:
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         df.explain()
+    lines = buf.getvalue().splitlines()
+    # With adaptive execution, a query that has run shows its final plan (shaped by what the run
+    # measured) above the initial one: keep the initial plan, the same before and after running.
+    for i, line in enumerate(lines):
+        if "== Initial Plan ==" in line:
+            lines = lines[i + 1 :]
+            break
     steps = []
-    for line in buf.getvalue().splitlines():
+    for line in lines:
         m = re.match(r"^[\s+\-:*|]*(\*\(\d+\)\s*)?([A-Z][A-Za-z]+)", line)
-        if m and not line.startswith("=="):
+        if m and not line.lstrip().startswith("==") and m.group(2) != "AdaptiveSparkPlan":
             steps.append(m.group(2))
     return steps
 
@@ -349,6 +379,7 @@ __all__ = [
     "fit_line",
     "crossover",
     "plot_sweep",
+    "plot_engines",
     "NB_GRID",
     "NB_FOLDS",
     "nb_param_list",
