@@ -166,3 +166,37 @@ def measure_jobs(sc, label: str = "job") -> Iterator[JobMetrics]:
         sc.setLocalProperty("spark.job.description", None)
     filled = collect(sc, label, group, seconds)
     result.seconds, result.job_ids, result.stages = filled.seconds, filled.job_ids, filled.stages
+
+
+def command_bytes(rdd) -> int:
+    """How many bytes PySpark pickles for the Python functions of ``rdd`` (its *command*).
+
+    PySpark serializes the chain of Python functions of an RDD — with everything their closures
+    capture — once per RDD, with cloudpickle, and every task of a job on that RDD unpickles it
+    before it starts. (Above ``spark.broadcast.UDFCompressionThreshold``, 1 MB by default, PySpark
+    ships the command as an automatic broadcast, but each task still unpickles all of it.) This
+    recomputes the same pickle PySpark builds in ``pyspark.core.rdd._wrap_function``:
+    ``(func, profiler, deserializer, serializer)``.
+    """
+    from pyspark.serializers import CloudPickleSerializer
+
+    func = getattr(rdd, "func", None)
+    if func is None:
+        raise TypeError("command_bytes needs an RDD made by a Python transformation (map, filter, mapPartitions, ...)")
+    command = (func, None, rdd._prev_jrdd_deserializer, rdd._jrdd_deserializer)
+    return len(CloudPickleSerializer().dumps(command))
+
+
+def broadcast_bytes(bc) -> int:
+    """Size of a broadcast variable's pickled value: the file PySpark wrote on the driver (or, if
+    that is not available, the pickle of the value)."""
+    import os
+    import pickle
+
+    path = getattr(bc, "_path", None)
+    if path and os.path.exists(path):
+        return os.path.getsize(path)
+    return len(pickle.dumps(bc.value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+__all__ += ["command_bytes", "broadcast_bytes"]

@@ -47,3 +47,18 @@ def test_a_disabled_ui_is_a_clear_error():
 
     with pytest.raises(sparkmetrics.MetricsError, match="UI is disabled"):
         sparkmetrics.api_url(NoUI())
+
+
+def test_closure_capture_pickles_the_table_and_a_broadcast_does_not(spark):
+    sc = spark.sparkContext
+    table = {i: str(i) for i in range(50_000)}
+    rdd = sc.parallelize(range(100), 2)
+    captured = rdd.map(lambda x: table.get(x))
+    bc = sc.broadcast(table)
+    via_broadcast = rdd.map(lambda x: bc.value.get(x))
+    assert sparkmetrics.command_bytes(captured) > 300_000 > 10_000 > sparkmetrics.command_bytes(via_broadcast)
+    assert sparkmetrics.broadcast_bytes(bc) > 300_000
+    assert captured.collect() == via_broadcast.collect()
+    bc.destroy()
+    with pytest.raises(TypeError):
+        sparkmetrics.command_bytes(sc.parallelize([1, 2, 3]))  # a plain collection has no Python function
