@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Verdict, check, check_equal, check_function
+from . import Verdict, check_equal, check_function
 
 
 def check_master_url(answer) -> Verdict:
@@ -46,11 +46,3 @@ def check_to_recompute(func) -> Verdict:
         "return them sorted",
     )
 
-
-def check_shuffle_service(answer) -> Verdict:
-    """The setting that keeps map outputs available when an executor dies."""
-    return check(
-        answer,
-        lambda a: isinstance(a, str) and a.strip() == "spark.shuffle.service.enabled",
-        "it is the Spark setting that turns on the external shuffle service, a string starting with 'spark.shuffle.'",
-    )
