@@ -1,6 +1,7 @@
 """Draw every figure of the deck from code (matplotlib only; no graphviz binary needed).
 
     .venv/bin/python slides/figures.py OUTDIR        # writes OUTDIR/*.svg
+    .venv/bin/python slides/figures.py --snapshot "quiet 2-core laptop"   # commit-able copy of a bench run
 
 The diagrams take their contents from the course package where one exists (the grid search's
 PARAM_GRID and number of folds, the animals of the word count), so a change there shows up here.
@@ -350,8 +351,27 @@ def main(outdir: str | Path) -> list[Path]:
     return written
 
 
+def snapshot(note: str) -> Path:
+    """Copy the latest benchmark run to slides/measured.json (committed), with a note on its conditions."""
+    src = MEASURED_SOURCES[0]
+    if not src.is_file():
+        sys.exit(f"no {src.relative_to(ROOT)}: run `make bench` first")
+    doc = json.loads(src.read_text())
+    doc.setdefault("machine", {})["note"] = note
+    out = HERE / "measured.json"
+    out.write_text(json.dumps(doc, indent=2) + "\n")
+    return out
+
+
+USAGE = """usage: figures.py OUTDIR              draw every figure into OUTDIR
+       figures.py --snapshot "NOTE"    copy benchmarks/results/latest.json to slides/measured.json,
+                                       NOTE saying where and how it ran (e.g. "quiet 2-core laptop")"""
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: figures.py OUTDIR")
-    for p in main(sys.argv[1]):
-        print(p)
+    if len(sys.argv) == 3 and sys.argv[1] == "--snapshot":
+        print(snapshot(sys.argv[2]))
+    elif len(sys.argv) == 2 and not sys.argv[1].startswith("-"):
+        for p in main(sys.argv[1]):
+            print(p)
+    else:
+        sys.exit(USAGE)
