@@ -104,11 +104,13 @@ class Engines:
         return alive
 
     def listening_addresses(self) -> list[tuple[str, int]]:
-        """Every ``(ip, port)`` the controller and the engines listen on (TCP), sorted."""
+        """Every ``(ip, port)`` the cluster's processes listen on (TCP) or have bound (UDP), sorted."""
+        import socket
+
         found = set()
         for proc in self.processes():
             for conn in proc.net_connections(kind="inet"):
-                if conn.status == "LISTEN" or (conn.type == 2 and not conn.raddr):  # 2 = SOCK_DGRAM
+                if conn.status == "LISTEN" or (conn.type == socket.SOCK_DGRAM and not conn.raddr):
                     found.add((conn.laddr.ip, conn.laddr.port))
         return sorted(found)
 
