@@ -573,10 +573,9 @@ def standalone_cluster(workers: int = 2, cores: int = 1, memory: str = "1g", tim
 
 def app_api(spark) -> str:
     """Base URL of the running application's REST API (on the driver's UI)."""
-    sc = spark.sparkContext
-    if not sc.uiWebUrl:
-        raise ClusterError("This Spark session has no web UI (spark.ui.enabled=false), so no REST API.")
-    return f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}"
+    from ..sparkmetrics import api_url  # one home for the REST address (notebook 04's metrics use it too)
+
+    return api_url(spark.sparkContext)
 
 
 def executor_activity(spark) -> dict[str, dict]:
