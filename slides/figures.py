@@ -306,7 +306,8 @@ def measured(out: Path) -> Path | None:
     if found is None:
         return None
     machine, results, path = found
-    ratios = [r for r in results if r.get("unit") in ("x", "ratio", "speedup")] or results
+    # Speed ratios only: a bytes ratio (e.g. shuffle bytes) is not "higher is better".
+    ratios = [r for r in results if r.get("unit") in ("x", "ratio", "speedup") and "bytes" not in r["name"]] or results
     values = [float(r["value"]) for r in ratios]
     fig = plt.figure(figsize=(12, 6))
     ax = fig.add_axes((0.4, 0.2, 0.56, 0.76))
