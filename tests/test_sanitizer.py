@@ -1,0 +1,66 @@
+"""The nbval sanitizer masks what varies between machines and runs, and nothing a reader needs.
+
+The committed notebook outputs are made in one clone and compared in another (CI clones under /check/...,
+a student under /Users/<name>/... or C:\\Users\\...), so every absolute path has to be masked wherever it
+appears: in plain prints, in Spark's lineage strings and inside IPython's coloured tracebacks.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from nbval.plugin import get_sanitize_patterns
+
+CONFIG = Path(__file__).with_name("nbval-sanitize.cfg")
+PATTERNS = get_sanitize_patterns(CONFIG.read_text(encoding="utf-8"))
+
+CLONES = ["/work/main", "/check/work/main", "/opt/course/cs109par", "/Users/ann/cs109par", "/srv/x"]
+
+
+def sanitize(text: str) -> str:
+    # the same loop nbval runs over every output
+    for regex, replace in PATTERNS:
+        text = re.sub(regex, replace, text)
+    return text
+
+
+def test_config_parses_into_patterns_nbval_can_compile():
+    assert len(PATTERNS) >= 15
+    for regex, _ in PATTERNS:
+        re.compile(regex)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "[ok     ] Python: Python 3.11.2 ({root}/.venv/bin/python)",
+        "DataError: no such file: no-such-file.txt (looked in the current folder: {root}/notebooks).",
+        "    |  {root}/data/python-docs.txt MapPartitionsRDD[3] at textFile at NativeMethodAccessorImpl.java:0 []",
+        "\x1b[36mFile \x1b[39m\x1b[32m{root}/cs109par/recovery.py:82\x1b[39m, in \x1b[36mfit_loop\x1b[39m",
+        "Path does not exist: file:{root}/data/missing.txt",
+    ],
+)
+def test_output_is_the_same_from_every_clone_location(template):
+    masked = {sanitize(template.format(root=root)) for root in CLONES}
+    assert len(masked) == 1, masked
+    assert "<PATH>" in masked.pop()
+
+
+def test_windows_clone_paths_are_masked_too():
+    a = sanitize(r"[ok     ] Python: Python 3.11.2 (C:\Users\ann\cs109par\.venv\Scripts\python.exe)")
+    assert a == "[ok     ] Python: Python <VERSION> (<PATH>)"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Spark UI: http://127.0.0.1:4040/jobs/", "Spark UI: http://127.0.0.1:<PORT>/jobs/"),
+        ("master: spark://127.0.0.1:7077", "master: <MASTER>"),
+        ("throughput 23.4 MB/s", "throughput <THROUGHPUT>"),
+        ("map/reduce on 1/2 of the data", "map/reduce on 1/2 of the data"),
+        ("see notebooks/04-spark-rdds.ipynb", "see notebooks/04-spark-rdds.ipynb"),
+    ],
+)
+def test_urls_units_and_relative_paths_stay_readable(text, expected):
+    assert sanitize(text) == expected
