@@ -11,7 +11,8 @@ STAMP   = $(VENV)/.cs109par-installed
 LAB_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 ROOT_FLAG = $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
-PYTEST_ARGS ?=
+# --durations: the slowest steps end every run, so the time budget stays visible.
+PYTEST_ARGS ?= --durations=10
 NBVAL = --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg --nbval-cell-timeout=300
 
 .PHONY: help setup lab run test unit notebooks doctor student bench slides clean
