@@ -23,6 +23,8 @@ help:
 	@echo "make run      execute every notebook headless, in place (no browser)"
 	@echo "make doctor   check Java, Spark and packages on this machine"
 	@echo "make student  write gapped student copies of the notebooks to student/"
+	@echo "make unit     only the unit tests (tests/)"
+	@echo "make notebooks  only nbval over notebooks/"
 	@echo "make bench    run the benchmarks and print the measured ratios"
 	@echo "make slides   build the instructor deck (slides/dist/)"
 	@echo "make clean    remove the venv, generated data and build output"
