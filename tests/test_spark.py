@@ -38,6 +38,14 @@ def test_session_binds_driver_and_ui_to_loopback_only(spark):
     assert {c.laddr.ip for c in listening} <= {"127.0.0.1", "::ffff:127.0.0.1"}, listening
 
 
+def test_driver_jvm_really_runs_with_the_course_jvm_options(spark):
+    # Asked of the running JVM itself, not of the configuration we passed.
+    from cs109par.spark import JVM_OPTIONS
+
+    args = list(spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+    assert set(JVM_OPTIONS.split()) <= set(args), args
+
+
 def test_session_keeps_jvm_output_out_of_the_notebook():
     # The launcher's warnings and log4j lines go to the log file, not to our stdout/stderr.
     code = SESSION_SNIPPET + ".stop()"
