@@ -36,7 +36,8 @@ _CONF_DIR = Path(__file__).resolve().parent / "conf"
 #: JVM options for the driver and the executors. A course session lives for a minute and runs many
 #: short jobs on two cores: the JVM's optimising C2 compiler takes CPU those jobs need and rarely pays
 #: back that soon, so the JIT stops at the quick C1 tier. Measured here (2 cores): session start
-#: 12.3 s -> 9.2 s, notebook 07's MLlib CrossValidator 18.4 s -> 11.6 s, notebook 04 unchanged.
+#: 12.3 s -> 9.2-10.2 s, notebook 07's MLlib CrossValidator 18.4 s -> 11.6-13.1 s, notebook 04 as a
+#: whole unchanged.
 #: Long jobs on big data want the default back: pass ``config={"spark.driver.extraJavaOptions": ""}``.
 JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
 
