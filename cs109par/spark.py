@@ -38,7 +38,8 @@ _CONF_DIR = Path(__file__).resolve().parent / "conf"
 #: back that soon, so the JIT stops at the quick C1 tier. Measured here (2 cores): session start
 #: 12.3 s -> 9.2-10.2 s, notebook 07's MLlib CrossValidator 18.4 s -> 11.6-13.1 s, notebook 04 as a
 #: whole unchanged.
-#: Long jobs on big data want the default back: pass ``config={"spark.driver.extraJavaOptions": ""}``.
+#: Long jobs on big data want the default back: pass ``config`` with ``""`` for
+#: ``spark.driver.extraJavaOptions`` and ``spark.executor.extraJavaOptions``.
 JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 

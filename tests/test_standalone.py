@@ -129,7 +129,7 @@ with ThreadPoolExecutor(1) as pool:
 gate.remove()
 tasks = job_tasks(spark, sc.statusTracker().getJobIdsForGroup("kill")[0])
 out["failed"] = sum(t["status"] != "SUCCESS" for t in tasks)
-out["reruns"] = sum(t["attempt"] > 0 for t in tasks)
+out["reruns"] = sum(t["run"] > 0 for t in tasks)
 out["alive"] = sorted(e for e, a in executor_activity(spark).items() if a["alive"])
 out["victim"] = [e for e, a in executor_activity(spark).items() if not a["alive"]]
 spark.stop()

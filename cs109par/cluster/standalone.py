@@ -675,7 +675,11 @@ def wait_for_executor_loss(spark, alive: int, timeout: float = 120.0) -> None:
 
 def job_tasks(spark, job_id: int) -> list[dict]:
     """Every task attempt of one job, from the driver's REST API, one dict per attempt:
-    stage, stage attempt, partition, attempt, executor, status, launch time (s), duration (s), error."""
+    stage, stage attempt, partition, attempt, run, executor, status, launch time (s), duration (s), error.
+
+    ``attempt`` is Spark's number, which starts again at 0 when a stage is resubmitted (as after a
+    lost executor); ``run`` counts every attempt of the same (stage, partition) in launch order, so
+    ``run > 0`` marks every re-run, in any stage attempt."""
     api = app_api(spark)
     job = get_json(f"{api}/jobs/{job_id}", timeout=120)
     tasks = []
@@ -694,7 +698,13 @@ def job_tasks(spark, job_id: int) -> list[dict]:
                     "launch": _parse_time(launch), "duration": t.get("duration", 0) / 1000.0,
                     "error": (t.get("errorMessage") or "").splitlines()[0] if t.get("errorMessage") else "",
                 })
-    return sorted(tasks, key=lambda r: (r["launch"], r["stage"], r["partition"], r["attempt"]))
+    tasks.sort(key=lambda r: (r["launch"], r["stage"], r["stage_attempt"], r["partition"], r["attempt"]))
+    seen: dict[tuple[int, int], int] = {}
+    for row in tasks:
+        key = (row["stage"], row["partition"])
+        row["run"] = seen.get(key, 0)
+        seen[key] = row["run"] + 1
+    return tasks
 
 
 def _parse_time(text: str) -> float:
