@@ -2,13 +2,18 @@
 
     .venv/bin/python slides/build.py            # what `make slides` runs
     .venv/bin/python slides/build.py --no-pdf   # skip the PDF even if a browser is installed
+    .venv/bin/python slides/build.py --out DIR  # write to DIR instead of slides/dist (tests use this)
+
+Needs Node.js with npm (Marp CLI). Only the PDF needs a browser (Chromium/Chrome): without one the
+build writes the HTML and the notes, and prints that the PDF was skipped and why.
 
 Steps:
 1. `npm ci` in slides/ when node_modules is missing or older than package-lock.json (Marp CLI, pinned);
 2. draw the figures (slides/figures.py) into slides/dist/src/figures/;
 3. copy deck.md next to them, dropping slides whose *optional* figure could not be drawn
    (only the measured figure is optional: it needs benchmark results; see figures.py);
-4. Marp: deck.md -> dist/cs109par-slides.html, speaker notes -> dist/cs109par-notes.txt;
+4. Marp: deck.md -> dist/cs109par-slides.html; the speaker notes -> dist/cs109par-notes.txt straight from
+   the source (Marp's own `--notes` needs a browser; this does not);
 5. inline every local image of the HTML as a data: URI; a missing file is an error;
 6. check the HTML is offline-safe (no http(s)/protocol-relative resource, no relative resource left,
    no CSS @import); any problem is an error;
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import html as htmllib
 import mimetypes
 import os
@@ -62,14 +68,38 @@ def ensure_marp() -> Path:
                              "`brew install node`, or https://nodejs.org), then run `make slides` again")
     stamp = HERE / "node_modules" / ".package-lock.json"
     lock = HERE / "package-lock.json"
-    if MARP.exists() and stamp.exists() and stamp.stat().st_mtime >= lock.stat().st_mtime:
+
+    def up_to_date() -> bool:
+        return MARP.exists() and stamp.exists() and stamp.stat().st_mtime >= lock.stat().st_mtime
+
+    if up_to_date():
         return MARP
-    log("installing the pinned Marp CLI (npm ci, first time only)")
-    r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"],
-                       cwd=HERE, capture_output=True, text=True)
+    # Two builds at once (parallel test workers) must not run `npm ci` over each other: it empties node_modules.
+    with _exclusive(lock):
+        if up_to_date():
+            return MARP
+        log("installing the pinned Marp CLI (npm ci, first time only)")
+        r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"],
+                           cwd=HERE, capture_output=True, text=True)
     if r.returncode != 0 or not MARP.exists():
         raise BuildError(f"`npm ci` in {HERE} failed (exit {r.returncode}):\n{r.stdout}{r.stderr}")
     return MARP
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path):
+    """Hold an exclusive lock on `path` (POSIX); elsewhere just run."""
+    try:
+        import fcntl  # noqa: PLC0415  (POSIX only)
+    except ImportError:
+        yield
+        return
+    with open(path, "rb") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def start_marp(*args: str, env: dict | None = None) -> subprocess.Popen:
@@ -102,13 +132,41 @@ def unwrap_notes(slide: str) -> str:
     return re.sub(r"<!--(.*?)-->", lambda m: m.group(0) if DIRECTIVE.match(m.group(1)) else join(m), slide, flags=re.S)
 
 
-def prepare_source() -> Path:
+_COMMENT = re.compile(r"<!--(.*?)-->", flags=re.S)
+_FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", flags=re.S | re.M)
+
+
+def speaker_notes(text: str) -> list[tuple[str, list[str]]]:
+    r"""(title, notes) of every slide of a Marp deck: the first heading, and each HTML comment that is not
+    a directive, trimmed. The same notes Marp puts in the presenter view, without needing a browser.
+
+    >>> speaker_notes("---\nmarp: true\n---\n<!-- _class: lead -->\n# Hi\n<!-- say hi -->\n---\n## Two\n")
+    [('Hi', ['say hi']), ('Two', [])]
+    """
+    slides = []
+    for slide in split_slides(text)[1]:
+        notes = [c.strip() for c in _COMMENT.findall(slide) if c.strip() and not DIRECTIVE.match(c)]
+        visible = _FENCE.sub("", _COMMENT.sub("", slide))  # a `# comment` line in a code block is no title
+        title = re.search(r"^ {0,3}#{1,6}\s+(.+?)\s*#*\s*$", visible, flags=re.M)
+        slides.append((title.group(1) if title else "(untitled)", notes))
+    return slides
+
+
+def notes_text(text: str) -> str:
+    """The speaker notes as plain text: one block per slide, headed by its number and title."""
+    blocks = []
+    for i, (title, notes) in enumerate(speaker_notes(text), start=1):
+        blocks.append(f"Slide {i}: {title}\n\n" + ("\n\n".join(notes) if notes else "(no notes)"))
+    return "\n\n---\n\n".join(blocks) + "\n"
+
+
+def prepare_source(src_dir: Path = SRC) -> Path:
     sys.path.insert(0, str(HERE))
     import figures  # noqa: PLC0415  (slides/figures.py)
 
-    if SRC.exists():
-        shutil.rmtree(SRC)
-    drawn = {p.name for p in figures.main(SRC / "figures")}
+    if src_dir.exists():
+        shutil.rmtree(src_dir)
+    drawn = {p.name for p in figures.main(src_dir / "figures")}
     front, slides = split_slides(DECK.read_text(encoding="utf-8"))
     kept = []
     for slide in slides:
@@ -119,7 +177,7 @@ def prepare_source() -> Path:
                 "(run `make bench`, or commit a snapshot as slides/measured.json)")
             continue
         kept.append(unwrap_notes(slide))
-    out = SRC / "deck.md"
+    out = src_dir / "deck.md"
     out.write_text(front + "\n---\n".join(kept), encoding="utf-8")
     return out
 
@@ -177,37 +235,53 @@ def offline_problems(html: str) -> list[str]:
 
 # -- 7. PDF ----------------------------------------------------------------------------------------
 def find_browser() -> str | None:
+    """The browser for the PDF: $CHROME_PATH if set (and it exists), else the first of BROWSERS on PATH."""
     env = os.environ.get("CHROME_PATH")
     if env:
         return env if Path(env).exists() else None
     return next((p for p in map(shutil.which, BROWSERS) if p), None)
 
 
-def build(pdf: bool = True) -> dict:
+def no_browser_reason() -> str:
+    """Why find_browser() found nothing, in words for a skip message."""
+    env = os.environ.get("CHROME_PATH")
+    if env:
+        return f"CHROME_PATH={env} does not exist"
+    return f"no Chromium/Chrome found (looked for {', '.join(BROWSERS)} on PATH; CHROME_PATH is not set)"
+
+
+def build(pdf: bool = True, out: Path = DIST) -> dict:
+    """Build the deck into `out`. Returns the paths written, the slide count, and why the PDF was skipped."""
     t0 = time.perf_counter()
     ensure_marp()
-    DIST.mkdir(exist_ok=True)
-    src = prepare_source()
-    raw = DIST / "raw.html"
-    for old in (HTML_OUT, NOTES_OUT, PDF_OUT):
+    out = Path(out).resolve()
+    html_out, notes_out, pdf_out = out / HTML_OUT.name, out / NOTES_OUT.name, out / PDF_OUT.name
+    out.mkdir(parents=True, exist_ok=True)
+    src = prepare_source(out / SRC.name)
+    raw = out / "raw.html"
+    for old in (html_out, notes_out, pdf_out):
         old.unlink(missing_ok=True)
-    jobs = [start_marp(str(src), "--html", "-o", str(raw)),
-            start_marp(str(src), "--html", "--notes", "-o", str(NOTES_OUT))]
+    jobs = [start_marp(str(src), "--html", "-o", str(raw))]
     browser = find_browser() if pdf else None
-    if pdf and browser is None:
-        log("no Chromium/Chrome found: skipped the PDF (install one, or set CHROME_PATH)")
+    skipped = None if browser else ("--no-pdf" if not pdf else no_browser_reason())
     if browser:
         # Marp's PDF renders the markdown again in the browser; local images are allowed for this step only.
-        jobs.append(start_marp(str(src), "--html", "--pdf", "--pdf-notes", "--allow-local-files", "-o", str(PDF_OUT),
+        jobs.append(start_marp(str(src), "--html", "--pdf", "--pdf-notes", "--allow-local-files", "-o", str(pdf_out),
                                env=dict(os.environ, CHROME_PATH=browser)))
     try:
+        notes = speaker_notes(src.read_text(encoding="utf-8"))
         wait_marp(jobs[0])
         html = inline_images(raw.read_text(encoding="utf-8"), src.parent)
         raw.unlink()
         problems = offline_problems(html)
         if problems:
             raise BuildError("the deck is not self-contained:\n  " + "\n  ".join(problems))
-        HTML_OUT.write_text(html, encoding="utf-8")
+        slides = len(re.findall(r"<svg\b[^>]*data-marpit-svg", html))
+        if slides != len(notes):
+            raise BuildError(f"Marp made {slides} slides of {src}, the notes found {len(notes)}: "
+                             "split_slides and Marp disagree (a `---` inside a code block? a headingDivider?)")
+        html_out.write_text(html, encoding="utf-8")
+        notes_out.write_text(notes_text(src.read_text(encoding="utf-8")), encoding="utf-8")
         for job in jobs[1:]:
             wait_marp(job)
     finally:
@@ -215,26 +289,33 @@ def build(pdf: bool = True) -> dict:
             if job.poll() is None:
                 job.kill()
                 job.wait()
-    slides = len(re.findall(r"<svg\b[^>]*data-marpit-svg", html))
-    result = {"html": HTML_OUT, "notes": NOTES_OUT, "pdf": PDF_OUT if browser else None, "slides": slides}
-    result["seconds"] = time.perf_counter() - t0
-    return result
+    return {"html": html_out, "notes": notes_out, "pdf": pdf_out if browser else None, "pdf_skipped": skipped,
+            "slides": slides, "seconds": time.perf_counter() - t0}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-pdf", action="store_true", help="do not write the PDF even if a browser is installed")
+    ap.add_argument("--out", type=Path, default=DIST, help=f"output folder (default: {DIST.relative_to(HERE.parent)})")
     args = ap.parse_args(argv)
     try:
-        r = build(pdf=not args.no_pdf)
+        r = build(pdf=not args.no_pdf, out=args.out)
     except BuildError as e:
         print(f"[slides] ERROR: {e}", file=sys.stderr)
         return 1
-    root = HERE.parent
-    log(f"{r['slides']} slides -> {r['html'].relative_to(root)} (self-contained, offline)")
-    log(f"speaker notes -> {r['notes'].relative_to(root)}")
+
+    def shown(p: Path) -> str:
+        return str(p.relative_to(HERE.parent)) if p.is_relative_to(HERE.parent) else str(p)
+
+    log(f"{r['slides']} slides -> {shown(r['html'])} (self-contained, offline)")
+    log(f"speaker notes -> {shown(r['notes'])}")
     if r["pdf"]:
-        log(f"PDF with notes -> {r['pdf'].relative_to(root)}")
+        log(f"PDF with notes -> {shown(r['pdf'])}")
+    elif r["pdf_skipped"] == "--no-pdf":
+        log("PDF skipped (--no-pdf)")
+    else:
+        log(f"PDF skipped: {r['pdf_skipped']}. The HTML and the notes need no browser; for the PDF install "
+            "Chromium (apt-get install chromium) or Chrome, or set CHROME_PATH=/path/to/browser")
     log(f"built in {r['seconds']:.1f} s. Present: open the HTML in a browser, press p for the presenter view")
     return 0
 

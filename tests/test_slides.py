@@ -1,9 +1,14 @@
 """The instructor deck builds from source into one offline HTML file: every figure drawn and inlined,
 no network resource, speaker notes on every slide, every lecture topic in order.
 
-The build needs Node.js (Marp CLI is installed from slides/package-lock.json by `npm ci` on first use);
-without `node`/`npm` the build tests are skipped. With Chromium installed, the deck is also rendered
-with the network blocked (slides/render_check.mjs).
+What each part needs, and what happens without it:
+- the source tests (topics, notes, offline check, figures): only Python; they always run;
+- the build tests: Node.js with npm (Marp CLI, installed from slides/package-lock.json by `npm ci` on
+  first use); without `node`/`npm` they are skipped with the reason;
+- the PDF test and the render check (the deck opened headless with the network blocked,
+  slides/render_check.mjs): Chromium or Chrome; without one they are skipped with the reason. The HTML
+  and the speaker notes are built without a browser.
+tests/test_optional_tools.py runs these tests with the tools hidden from PATH to prove the skips.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ import base64
 import html as htmllib
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -49,18 +56,29 @@ build = _load("build")
 figures = _load("figures")
 
 
-def _browser() -> str | None:
-    return next((p for p in map(shutil.which, build.BROWSERS) if p), None)
+def _browser_or_skip(what: str) -> str:
+    """The browser the build would use, or skip the test saying why (before the build is requested)."""
+    browser = build.find_browser()
+    if browser is None:
+        pytest.skip(f"{build.no_browser_reason()}: {what} needs Chromium or Chrome (apt-get install chromium)")
+    return browser
 
 
 @pytest.fixture(scope="module")
-def built() -> str:
+def build_log() -> str:
+    """Run `make slides` once for this module (the PDF too when a browser is found); its output."""
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"{' and '.join(missing)} not installed: the deck is built with Marp CLI from npm (see slides/README.md)")
-    r = subprocess.run([sys.executable, str(SLIDES / "build.py"), "--no-pdf"], cwd=ROOT, capture_output=True,
+    r = subprocess.run([sys.executable, str(SLIDES / "build.py")], cwd=ROOT, capture_output=True,
                        text=True, timeout=600)
     assert r.returncode == 0, f"make slides failed:\n{r.stdout}\n{r.stderr}"
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def built(build_log) -> str:
+    """The built deck's HTML."""
     return build.HTML_OUT.read_text(encoding="utf-8")
 
 
@@ -87,6 +105,15 @@ def test_every_slide_has_speaker_notes():
     for i, slide in enumerate(_slides(DECK.read_text(encoding="utf-8")), start=1):
         notes = [c for c in re.findall(r"<!--(.*?)-->", slide, flags=re.S) if not build.DIRECTIVE.match(c)]
         assert notes, f"slide {i} has no speaker notes (an HTML comment): {slide.strip()[:60]!r}"
+
+
+def test_notes_text_names_each_slide_and_leaves_out_directives_and_code_comments():
+    deck = ("---\nmarp: true\n---\n<!-- _class: lead -->\n<!-- _paginate: false -->\n# Title slide\n\n<!--\nSay hello.\n-->\n"
+            "---\n\n```python\n# not a title\nx = 1\n```\n\n## Real title\n<!-- one -->\n<!-- two -->\n"
+            "---\nno heading here\n")
+    assert build.notes_text(deck) == ("Slide 1: Title slide\n\nSay hello.\n\n---\n\n"
+                                      "Slide 2: Real title\n\none\n\ntwo\n\n---\n\n"
+                                      "Slide 3: (untitled)\n\n(no notes)\n")
 
 
 def test_gray_sort_record_cites_its_source():
@@ -170,13 +197,55 @@ def test_built_deck_has_notes_and_presenter_view(built):
     notes = set(re.findall(r'class="bespoke-marp-note" data-index="(\d+)"', built))
     assert n_slides >= len(TOPICS) and len(notes) == n_slides, f"{len(notes)} notes for {n_slides} slides"
     assert "bespoke-marp-presenter" in built, "the presenter view is missing"
-    assert build.NOTES_OUT.read_text(encoding="utf-8").strip()
 
 
-def test_built_deck_renders_with_the_network_blocked(built):
-    if _browser() is None:
-        pytest.skip("no Chromium/Chrome installed: the headless render check needs one (apt-get install chromium)")
+def _words(html_or_text: str, tag: str = " ") -> str:
+    """The visible text, whitespace collapsed (each tag replaced by `tag`)."""
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", tag, html_or_text)).split())
+
+
+def test_notes_file_matches_the_presenter_view_slide_by_slide(built):
+    """The notes file (made without a browser) holds, per slide, its number, its title and the very notes
+    the HTML's presenter view shows."""
+    in_html = dict(re.findall(r'<div class="bespoke-marp-note" data-index="(\d+)"[^>]*>(.*?)</div>', built, flags=re.S))
+    blocks = build.NOTES_OUT.read_text(encoding="utf-8").rstrip("\n").split("\n\n---\n\n")
+    # each slide's first heading, as the HTML shows it (markdown rendered)
+    titles = [re.search(r"<h[1-6][^>]*>(.*?)</h[1-6]>", s, flags=re.S) for s in re.split(r"<svg\b[^>]*data-marpit-svg", built)[1:]]
+    assert len(blocks) == len(in_html), f"{len(blocks)} blocks in {build.NOTES_OUT.name} for {len(in_html)} slides"
+    for i, block in enumerate(blocks):
+        head, _, notes = block.partition("\n\n")
+        assert re.fullmatch(rf"Slide {i + 1}: .+", head), f"block {i + 1} starts with {head!r}"
+        assert _words(notes) == _words(in_html[str(i)]), f"slide {i + 1}: the notes differ from the presenter view's"
+        title = head.split(": ", 1)[1]
+        shown = _words(titles[i].group(1), tag="") if titles[i] else "(untitled)"
+        assert _words(title.replace("`", "").replace("**", "")) == shown, f"slide {i + 1}: {title!r} is not {shown!r}"
+
+
+def test_pdf_has_one_page_and_one_note_per_slide(request):
+    _browser_or_skip("the PDF")
+    html = request.getfixturevalue("built")
+    assert "PDF with notes" in request.getfixturevalue("build_log")
+    pdf = build.PDF_OUT.read_bytes()
+    assert pdf.startswith(b"%PDF-"), f"{build.PDF_OUT} is not a PDF"
+    # Chromium compresses most objects into object streams: inflate those to count pages and notes.
+    parts = [pdf]
+    for m in re.finditer(rb"<<((?:(?!>>\s*stream).)*?)>>\s*stream\r?\n", pdf, flags=re.S):
+        length = re.search(rb"/Length\s+(\d+)\b", m.group(1))
+        if b"/FlateDecode" in m.group(1) and length:
+            try:
+                parts.append(zlib.decompress(pdf[m.end():m.end() + int(length.group(1))]))
+            except zlib.error:
+                pass
+    objects = b"".join(parts)
+    n_slides = len(re.findall(r"<svg\b[^>]*data-marpit-svg", html))
+    assert len(re.findall(rb"/Type\s*/Page\b", objects)) == n_slides, "one PDF page per slide"
+    assert len(re.findall(rb"/Subtype\s*/Text\b", objects)) == n_slides, "one note annotation per slide"
+
+
+def test_built_deck_renders_with_the_network_blocked(request):
+    browser = _browser_or_skip("the headless render check")
+    request.getfixturevalue("built")
     r = subprocess.run(["node", str(SLIDES / "render_check.mjs"), str(build.HTML_OUT)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=180)
+                       capture_output=True, text=True, timeout=180, env=dict(os.environ, CHROME_PATH=browser))
     assert r.returncode == 0, f"render check failed:\n{r.stdout}\n{r.stderr}"
     assert json.loads(r.stdout)["problems"] == []
