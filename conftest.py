@@ -1,8 +1,12 @@
-"""Shared fixtures: one real local Spark session; a check that the run leaves nothing behind."""
+"""Shared fixtures of the whole test command (tests/, the doctests in cs109par/, the notebooks): one real
+local Spark session, one standalone cluster started with `cluster up`, and a check that the run left
+nothing behind. At the root so that the doctests get them too (``sc``, ``tmp``)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import psutil
@@ -25,6 +29,36 @@ def spark():
     s = session("cs109par-tests", master="local[2]")
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="session")
+def cli_cluster(tmp_path_factory):
+    """`python -m cs109par cluster up --workers 2` (1 core each, like local[2]): ``(state folder, what up
+    printed)``. Shared by the tests that only read it; `cluster down` at the end whatever happens."""
+    state = tmp_path_factory.mktemp("standalone")
+    cmd = [sys.executable, "-m", "cs109par", "cluster"]
+    up = subprocess.run([*cmd, "up", "--workers", "2", "--state-dir", str(state), "--timeout", "240"],
+                        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        yield state, up.stdout
+    finally:
+        subprocess.run([*cmd, "down", "--state-dir", str(state)], capture_output=True, timeout=120,
+                       stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(autouse=True)
+def _doctest_names(request, doctest_namespace):
+    """Names the doctests of cs109par may use: ``tmp`` (a fresh folder) always, ``sc`` (the shared Spark
+    session and its context) in the modules whose examples need Spark."""
+    from _pytest.doctest import DoctestItem
+
+    if not isinstance(request.node, DoctestItem):
+        return
+    doctest_namespace["tmp"] = request.getfixturevalue("tmp_path")
+    if request.node.name.split(".")[1] in {"sparkmetrics", "lineage", "plans"}:
+        spark = request.getfixturevalue("spark")
+        doctest_namespace["spark"], doctest_namespace["sc"] = spark, spark.sparkContext
 
 
 def _leftovers() -> list[psutil.Process]:

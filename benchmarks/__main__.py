@@ -30,12 +30,14 @@ def main(argv: list[str]) -> int:
         for r in module.run():
             results.append(dict(r, benchmark=name))
             target = r.get("target")
-            verdict = "" if target is None else ("  (target >= %g: %s)" % (target, "met" if r["value"] >= target else "NOT met"))
+            met = target is not None and r["value"] >= target
+            verdict = "" if target is None else f"  (target >= {target:g}: {'met' if met else 'NOT met'})"
             missed += target is not None and r["value"] < target
             print(f"  {r['name']}: {r['value']:.3g} {r['unit']}{verdict}", flush=True)
     out = HERE / "results" / "latest.json"
     out.parent.mkdir(exist_ok=True)
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform(), "when": time.strftime("%Y-%m-%d %H:%M:%S")}
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform(),
+               "when": time.strftime("%Y-%m-%d %H:%M:%S")}
     out.write_text(json.dumps({"machine": machine, "results": results}, indent=2) + "\n")
     print(f"wrote {out.relative_to(HERE.parent)}; {missed} target(s) not met")
     return 0

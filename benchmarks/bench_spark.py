@@ -61,7 +61,8 @@ def run() -> list[dict]:
     mb_s = lambda t: timing.throughput_mb_s(size, t)  # noqa: E731
     return [
         {"name": f"Counter, 1 process ({size / 1e6:.0f} MB)", "value": mb_s(t_counter), "unit": "MB/s"},
-        {"name": f"Spark plain flatMap/map/reduceByKey ({master}, {cores} cores)", "value": mb_s(t_plain), "unit": "MB/s"},
+        {"name": f"Spark plain flatMap/map/reduceByKey ({master}, {cores} cores)", "value": mb_s(t_plain),
+         "unit": "MB/s"},
         {"name": "Spark mapPartitions + Counter", "value": mb_s(t_tuned), "unit": "MB/s"},
         {"name": "Spark tasks read byte ranges + Counter", "value": mb_s(t_ranged), "unit": "MB/s"},
         {"name": "Spark mapPartitions + Counter vs Counter", "value": t_counter / t_tuned, "unit": "x"},

@@ -19,7 +19,8 @@ def run() -> list[dict]:
     if not (one == reference and two == reference):
         raise AssertionError("count_words disagrees with Counter(open(path).read().split())")
     return [
-        {"name": "Counter(read().split()) throughput", "value": timing.throughput_mb_s(size, t_counter), "unit": "MB/s"},
+        {"name": "Counter(read().split()) throughput", "value": timing.throughput_mb_s(size, t_counter),
+         "unit": "MB/s"},
         {"name": "count_words(1) throughput", "value": timing.throughput_mb_s(size, t_one), "unit": "MB/s"},
         {"name": "count_words(2) throughput", "value": timing.throughput_mb_s(size, t_two), "unit": "MB/s"},
         {"name": "count_words 2 processes vs 1", "value": t_one / t_two, "unit": "x", "target": 1.8},

@@ -1,7 +1,8 @@
 """``python -m cs109par <command>``: the course's command line.
 
 Commands: ``doctor`` (preflight checks), ``execute`` (run notebooks headless, in place),
-``student`` (write gapped student copies of the notebooks).
+``student`` (write gapped student copies of the notebooks), ``cluster`` (a Spark standalone
+cluster on this machine: :mod:`cs109par.cluster.cli`).
 """
 
 from __future__ import annotations
@@ -50,22 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="student", help="output folder (default: student/)")
     p.set_defaults(func=_student)
 
-    # Further commands (e.g. `cluster`) register themselves here.
-    for register in _extensions():
-        register(sub)
+    # The cluster command lives with the cluster code. Imported here, not guarded: a broken module
+    # must fail loudly, not make the command vanish.
+    from .cluster import cli as cluster_cli
+
+    cluster_cli.register(sub)
     return parser
-
-
-def _extensions():
-    """Sub-command registrars of optional modules (each module adds its own parser)."""
-    registrars = []
-    try:
-        from .cluster import register_cli  # noqa: F401  (added by the cluster module)
-
-        registrars.append(register_cli)
-    except ImportError:
-        pass
-    return registrars
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,27 +9,22 @@ maps it over ``range(n)`` with one engine and returns the results in order:
 >>> from cs109par import compare
 >>> compare.run_serial(5) == compare.run_futures(5, workers=2)
 True
->>> runs = compare.sweep({"serial": compare.run_serial}, sizes=[10, 100])   # doctest: +SKIP
+>>> runs = compare.sweep({"serial": compare.run_serial}, sizes=[10, 100])
+>>> list(runs), len(runs["serial"])
+(['serial'], 2)
 
 :func:`fit_line` turns the measured times into ``overhead + n * per_item`` and
 :func:`crossover` finds the input size above which an engine beats the serial loop.
 
-**Grid search three ways.** The course's SVC grid (:data:`cs109par.gridsearch.PARAM_GRID`) cannot
-run in Spark: MLlib has no RBF support-vector machine. So the three-way comparison tunes a model
-that scikit-learn and MLlib both implement *with the same formula*, as a two-step pipeline:
-``Binarizer(threshold) -> Bernoulli naive Bayes(smoothing)``, over :data:`NB_GRID` on the same
-digits data and the same folds (:func:`nb_param_list`, :func:`nb_run_task`, :func:`nb_reference`).
+The grid search that runs on every engine is :mod:`cs109par.naivebayes`; the SQL plans of notebook
+07 are :mod:`cs109par.plans`.
 """
 
 from __future__ import annotations
 
 import math
-import os
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
 
-import numpy as np
-
-from . import gridsearch as gs
 from .timing import Timer
 
 # ---------------------------------------------------------------------------------------------
@@ -111,7 +106,8 @@ def spark_runner(sc) -> Callable[[int, int], list[int]]:
     return run_spark
 
 
-def sweep(runners: dict[str, Callable[[int, int], list[int]]], sizes: Sequence[int], workers: int = 2, repeat: int = 1, warmup: bool = True) -> dict[str, list[float]]:
+def sweep(runners: dict[str, Callable[[int, int], list[int]]], sizes: Sequence[int], workers: int = 2,
+          repeat: int = 1, warmup: bool = True) -> dict[str, list[float]]:
     """Time every runner at every size; return ``{engine: [seconds per size]}``.
 
     With ``warmup`` each runner is called once on a tiny input first, untimed, so one-off costs
@@ -155,15 +151,20 @@ def fit_line(sizes: Sequence[int], seconds: Sequence[float]) -> tuple[float, flo
 
 
 def crossover(engine: tuple[float, float], baseline: tuple[float, float]) -> float:
-    """The input size above which ``engine`` (overhead, per_item) beats ``baseline``; ``inf`` if never.
+    """The input size above which ``engine`` (overhead, per_item) beats ``baseline``: ``0.0`` if it
+    always does, ``inf`` if it never does for large inputs (its per-item cost is not lower).
 
-    >>> crossover((0.1, 1e-5), (0.0, 3e-5))
-    5000.0
+    >>> round(crossover((0.1, 1e-5), (0.0, 3e-5)))
+    5000
+    >>> crossover((0.0, 1e-5), (0.5, 1e-5)), crossover((0.5, 3e-5), (0.0, 1e-5))
+    (0.0, inf)
     """
     (a_e, b_e), (a_b, b_b) = engine, baseline
-    if b_e >= b_b:
-        return math.inf if a_e > a_b else 0.0
-    return max((a_e - a_b) / (b_b - b_e), 0.0)
+    if b_e < b_b:
+        return max((a_e - a_b) / (b_b - b_e), 0.0)
+    if b_e == b_b and a_e < a_b:
+        return 0.0  # same slope, less overhead: ahead at every size
+    return math.inf
 
 
 def plot_sweep(sizes: Sequence[int], times: dict[str, list[float]], ax=None, title: str = ""):
@@ -209,164 +210,6 @@ def plot_engines(sizes: Sequence[int], times: dict[str, list[float]], one_off: d
     return fig
 
 
-# ---------------------------------------------------------------------------------------------
-# Grid search three ways: Binarizer -> Bernoulli naive Bayes, same data, folds and grid
-# ---------------------------------------------------------------------------------------------
-
-#: The grid all three engines search: a feature-step parameter and a model parameter.
-NB_GRID: dict[str, list[Any]] = {"threshold": [4.0, 8.0], "smoothing": [0.1, 1.0]}
-#: Folds for the three-way comparison (the course's seeded StratifiedKFold, with fewer folds).
-NB_FOLDS = 3
-
-
-def nb_param_list(grid: dict[str, list[Any]] | None = None) -> list[dict[str, Any]]:
-    """The grid's parameter sets, in scikit-learn's ``ParameterGrid`` order."""
-    return gs.param_list(grid or NB_GRID)
-
-
-def nb_make_model(params: dict[str, Any]):
-    """scikit-learn's pipeline for one parameter set: ``Binarizer -> BernoulliNB``."""
-    from sklearn.naive_bayes import BernoulliNB
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import Binarizer
-
-    return Pipeline([("binarize", Binarizer(threshold=params["threshold"])), ("nb", BernoulliNB(alpha=params["smoothing"], binarize=None))])
-
-
-def nb_run_task(task: gs.Task, X: np.ndarray | None = None, y: np.ndarray | None = None) -> tuple[int, int, float]:
-    """One (parameter set, fold) of the three-way grid; like :func:`cs109par.gridsearch.run_task`.
-
-    ``task.split`` is a dumped split's path (memory-mapped) or ``(train, test)`` indices into ``X``, ``y``.
-    """
-    if isinstance(task.split, (str, os.PathLike)):
-        d = gs.load_split(task.split)
-        Xtr, ytr, Xte, yte = d["X_train"], d["y_train"], d["X_test"], d["y_test"]
-    else:
-        if X is None or y is None:
-            raise ValueError("this task holds index arrays: pass X and y to nb_run_task")
-        train, test = task.split
-        Xtr, ytr, Xte, yte = X[train], y[train], X[test], y[test]
-    score = float(nb_make_model(task.params).fit(Xtr, ytr).score(Xte, yte))
-    return task.param_index, task.fold, score
-
-
-def nb_reference(X: np.ndarray, y: np.ndarray, n_jobs: int = 1, grid: dict[str, list[Any]] | None = None):
-    """scikit-learn's ``GridSearchCV`` (joblib underneath) over the same grid and folds:
-    ``(best_params, best_score, search)``. Like MLlib's ``CrossValidator`` it refits the best model
-    on all the data at the end."""
-    from sklearn.model_selection import GridSearchCV
-
-    grid = grid or NB_GRID
-    sk_grid = {"binarize__threshold": grid["threshold"], "nb__alpha": grid["smoothing"]}
-    search = GridSearchCV(nb_make_model(nb_param_list(grid)[0]), sk_grid, cv=gs.cv_splitter(NB_FOLDS), n_jobs=n_jobs)
-    search.fit(X, y)
-    p = search.best_params_
-    return {"smoothing": p["nb__alpha"], "threshold": p["binarize__threshold"]}, float(search.best_score_), search
-
-
-def nb_means(search, grid: dict[str, list[Any]] | None = None) -> list[float]:
-    """The mean CV score of each parameter set of a fitted :func:`nb_reference` search, in
-    :func:`nb_param_list` order (the order the other engines use)."""
-    res = search.cv_results_
-    lookup = {(float(t), float(a)): float(m) for t, a, m in zip(res["param_binarize__threshold"], res["param_nb__alpha"], res["mean_test_score"])}
-    return [lookup[(float(p["threshold"]), float(p["smoothing"]))] for p in nb_param_list(grid)]
-
-
-def fold_column(y: np.ndarray, n_splits: int = NB_FOLDS) -> np.ndarray:
-    """For each sample, the fold in which it is *held out*: MLlib's ``CrossValidator(foldCol=...)``
-    then uses exactly the folds the other engines use."""
-    fold = np.full(len(y), -1, dtype=int)
-    for k, (_train, test) in enumerate(gs.cv_splits(y, n_splits)):
-        fold[test] = k
-    return fold
-
-
-def digits_frame(spark, X: np.ndarray, y: np.ndarray, n_splits: int = NB_FOLDS):
-    """The digits as a Spark DataFrame with columns ``features`` (vector), ``label`` and ``fold``."""
-    from pyspark.ml.linalg import Vectors
-
-    fold = fold_column(y, n_splits)
-    rows = [(Vectors.dense(X[i].tolist()), float(y[i]), int(fold[i])) for i in range(len(y))]
-    return spark.createDataFrame(rows, ["features", "label", "fold"])
-
-
-def spark_cross_validator(grid: dict[str, list[Any]] | None = None, parallelism: int = 2):
-    """MLlib's ``Pipeline(Binarizer -> NaiveBayes(bernoulli))`` tuned by ``CrossValidator`` over the
-    grid, with the folds taken from the ``fold`` column and ``parallelism`` models fitted at once."""
-    from pyspark.ml import Pipeline
-    from pyspark.ml.classification import NaiveBayes
-    from pyspark.ml.evaluation import MulticlassClassificationEvaluator
-    from pyspark.ml.feature import Binarizer
-    from pyspark.ml.tuning import CrossValidator, ParamGridBuilder
-
-    grid = grid or NB_GRID
-    binarizer = Binarizer(inputCol="features", outputCol="binary")
-    nb = NaiveBayes(featuresCol="binary", labelCol="label", modelType="bernoulli")
-    pipeline = Pipeline(stages=[binarizer, nb])
-    # ParamGridBuilder varies the first added parameter slowest, like scikit-learn's ParameterGrid does
-    # with its sorted keys (smoothing slowest, threshold fastest): same order, comparable score lists.
-    maps = ParamGridBuilder().addGrid(nb.smoothing, grid["smoothing"]).addGrid(binarizer.threshold, grid["threshold"]).build()
-    evaluator = MulticlassClassificationEvaluator(labelCol="label", metricName="accuracy")
-    cv = CrossValidator(estimator=pipeline, estimatorParamMaps=maps, evaluator=evaluator, foldCol="fold", numFolds=NB_FOLDS, parallelism=parallelism)
-    return cv, binarizer, nb
-
-
-def spark_best(model, binarizer, nb) -> tuple[dict[str, Any], float, list[float]]:
-    """``(best_params, best_score, mean score of every parameter set)`` from a fitted CrossValidatorModel."""
-    means = [float(m) for m in model.avgMetrics]
-    i = int(np.argmax(means))
-    pmap = model.getEstimatorParamMaps()[i]
-    return {"smoothing": float(pmap[nb.smoothing]), "threshold": float(pmap[binarizer.threshold])}, means[i], means
-
-
-def plot_three_ways(names: Sequence[str], seconds: Sequence[float], scores: Sequence[float], title: str = "Grid search three ways"):
-    """One figure: wall time (bars, left) and best cross-validated accuracy (bars, right) per engine."""
-    import matplotlib.pyplot as plt
-
-    fig, (ax_t, ax_s) = plt.subplots(1, 2, figsize=(9, 3.5))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"][: len(names)]
-    bars = ax_t.bar(names, seconds, color=colors)
-    ax_t.bar_label(bars, fmt="%.2f s")
-    ax_t.set_ylabel("wall time (s)")
-    ax_t.set_title("time (lower is better)")
-    bars = ax_s.bar(names, scores, color=colors)
-    ax_s.bar_label(bars, fmt="%.4f")
-    ax_s.set_ylim(min(scores) - 0.05, 1.0)
-    ax_s.set_ylabel("best mean CV accuracy")
-    ax_s.set_title("best score (same is the point)")
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plan_steps(df) -> list[str]:
-    """The operators of a DataFrame's physical plan, top to bottom, without the volatile parts.
-
-    ``df.explain()`` prints expression ids such as ``word#12`` that change on every run; the
-    operator names (``HashAggregate``, ``Exchange``, ``Project``, ...) do not.
-    """
-    import contextlib
-    import io
-    import re
-
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        df.explain()
-    lines = buf.getvalue().splitlines()
-    # With adaptive execution, a query that has run shows its final plan (shaped by what the run
-    # measured) above the initial one: keep the initial plan, the same before and after running.
-    for i, line in enumerate(lines):
-        if "== Initial Plan ==" in line:
-            lines = lines[i + 1 :]
-            break
-    steps = []
-    for line in lines:
-        m = re.match(r"^[\s+\-:*|]*(\*\(\d+\)\s*)?([A-Z][A-Za-z]+)", line)
-        if m and not line.lstrip().startswith("==") and m.group(2) != "AdaptiveSparkPlan":
-            steps.append(m.group(2))
-    return steps
-
-
 __all__ = [
     "ROUNDS",
     "work",
@@ -381,17 +224,4 @@ __all__ = [
     "crossover",
     "plot_sweep",
     "plot_engines",
-    "NB_GRID",
-    "NB_FOLDS",
-    "nb_param_list",
-    "nb_make_model",
-    "nb_run_task",
-    "nb_reference",
-    "nb_means",
-    "fold_column",
-    "digits_frame",
-    "spark_cross_validator",
-    "spark_best",
-    "plot_three_ways",
-    "plan_steps",
 ]

@@ -4,11 +4,14 @@ Run it first, from a terminal::
 
     python -m cs109par doctor
 
-or from a notebook::
+or from a notebook (``spark=False`` skips starting a Spark session)::
 
     >>> from cs109par import doctor
-    >>> results = doctor.run_checks(spark=False)   # doctest: +SKIP
-    >>> doctor.report(results)                       # doctest: +SKIP
+    >>> results = doctor.run_checks(spark=False)
+    >>> [r.name for r in results][:4]
+    ['Python', 'Packages', 'Java', 'Spark environment']
+    >>> print(results[0].line())                     # doctest: +ELLIPSIS
+    [ok     ] Python: Python 3...
 
 Every check prints one line: ``ok`` or ``PROBLEM`` followed by what to do about it.
 The Java checks exist because PySpark's most common failure on a student laptop,
@@ -22,32 +25,15 @@ from __future__ import annotations
 import importlib
 import os
 import platform
-import re
-import shutil
-import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Java major versions PySpark 4 supports.
-SUPPORTED_JAVA = (17, 21)
+from . import jvm
+
 MIN_PYTHON = (3, 10)
 MIN_FREE_MEMORY_GIB = 2.0
-
-INSTALL_JAVA = (
-    "Install Java 17 (or 21), then open a new terminal:\n"
-    "    Linux (Debian/Ubuntu): sudo apt-get install openjdk-17-jdk-headless\n"
-    "    Linux (Fedora):        sudo dnf install java-17-openjdk-headless\n"
-    "    macOS (Homebrew):      brew install openjdk@17  (then follow brew's note to put it on PATH)\n"
-    "    Windows:               winget install Microsoft.OpenJDK.17\n"
-    "    conda / mamba:         conda install -c conda-forge openjdk=17  (environment.yml does this)\n"
-    "  If several Javas are installed, point JAVA_HOME at the 17 or 21 one, e.g.\n"
-    "    export JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64   (macOS: export JAVA_HOME=$(/usr/libexec/java_home -v 17))"
-)
-
-
-class JavaError(RuntimeError):
-    """Java is missing or is a version PySpark 4 cannot run on. The message says how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -67,89 +53,6 @@ class Check:
         return text
 
 
-@dataclass(frozen=True)
-class JavaInfo:
-    """Where the Java that Spark will launch lives, and its major version."""
-
-    executable: str
-    version: str
-    major: int
-    source: str  # "JAVA_HOME" or "PATH"
-
-
-def _java_major(version: str) -> int:
-    """Major version from a ``java -version`` string: '1.8.0_392' -> 8, '17.0.15' -> 17.
-
-    >>> _java_major("1.8.0_392"), _java_major("17.0.15"), _java_major("21")
-    (8, 17, 21)
-    """
-    parts = re.split(r"[._+-]", version)
-    first = int(parts[0])
-    return int(parts[1]) if first == 1 and len(parts) > 1 else first
-
-
-def find_java() -> JavaInfo:
-    """Locate the Java that PySpark will start, exactly as its launcher does, and check its version.
-
-    PySpark's launcher uses ``$JAVA_HOME/bin/java`` when ``JAVA_HOME`` is set and ``java`` on
-    ``PATH`` otherwise, so we look in the same order.
-
-    >>> find_java().major in SUPPORTED_JAVA     # doctest: +SKIP
-    True
-
-    Raises :class:`JavaError` naming the problem and the fix.
-    """
-    java_home = os.environ.get("JAVA_HOME")
-    exe_name = "java.exe" if os.name == "nt" else "java"
-    if java_home:
-        source = "JAVA_HOME"
-        candidate = Path(java_home) / "bin" / exe_name
-        if not Path(java_home).is_dir():
-            raise JavaError(
-                f"JAVA_HOME is set to {java_home!r}, which is not a folder, so Spark cannot start "
-                f"(you would see JAVA_GATEWAY_EXITED).\n  Point JAVA_HOME at a Java 17 or 21 install, "
-                f"or unset it to use the java on PATH.\n  {INSTALL_JAVA}"
-            )
-        if not candidate.is_file():
-            raise JavaError(
-                f"JAVA_HOME is set to {java_home!r}, but {candidate} does not exist, so Spark cannot "
-                f"start.\n  Point JAVA_HOME at the folder that contains bin/java (a Java 17 or 21), "
-                f"or unset it.\n  {INSTALL_JAVA}"
-            )
-        executable = str(candidate)
-    else:
-        source = "PATH"
-        found = shutil.which("java")
-        if not found:
-            raise JavaError(
-                "No Java found: JAVA_HOME is not set and there is no `java` on PATH. "
-                f"PySpark 4 needs Java {' or '.join(map(str, SUPPORTED_JAVA))}.\n  {INSTALL_JAVA}"
-            )
-        executable = found
-    try:
-        proc = subprocess.run(
-            [executable, "-version"], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise JavaError(f"Could not run {executable} -version ({exc}) (found via {source}).\n  {INSTALL_JAVA}") from exc
-    output = (proc.stderr or "") + (proc.stdout or "")
-    match = re.search(r'version "([^"]+)"', output)
-    if proc.returncode != 0 or not match:
-        first = output.strip().splitlines()[0] if output.strip() else f"exit code {proc.returncode}"
-        raise JavaError(
-            f"{executable} (found via {source}) is not a working Java: {first}\n  {INSTALL_JAVA}"
-        )
-    version = match.group(1)
-    major = _java_major(version)
-    if major not in SUPPORTED_JAVA:
-        why = "too old" if major < min(SUPPORTED_JAVA) else "newer than PySpark 4 supports"
-        raise JavaError(
-            f"Java {version} at {executable} (found via {source}) is {why}: PySpark 4 needs Java "
-            f"{' or '.join(map(str, SUPPORTED_JAVA))}.\n  {INSTALL_JAVA}"
-        )
-    return JavaInfo(executable=executable, version=version, major=major, source=source)
-
-
 def check_python() -> Check:
     v = sys.version_info
     ok = (v.major, v.minor) >= MIN_PYTHON
@@ -163,41 +66,73 @@ def check_python() -> Check:
 
 def check_java() -> Check:
     try:
-        info = find_java()
-    except JavaError as exc:
+        info = jvm.find_java()
+    except jvm.JavaError as exc:
         detail, _, fix = str(exc).partition("\n")
         return Check("Java", False, detail, fix.strip())
     return Check("Java", True, f"Java {info.version} ({info.executable}, via {info.source})")
 
 
 def check_spark_env() -> Check:
-    """Leftovers from another Spark install are a classic cause of JAVA_GATEWAY_EXITED."""
-    problems = []
-    spark_home = os.environ.get("SPARK_HOME")
-    if spark_home:
-        try:
-            import pyspark
-
-            pkg = Path(pyspark.__file__).resolve().parent
-        except ImportError:
-            pkg = None
-        if pkg is None or Path(spark_home).resolve() != pkg:
-            problems.append(
-                f"SPARK_HOME={spark_home!r} points at another Spark install; PySpark would start that "
-                "one instead of its own"
-            )
-    submit_args = os.environ.get("PYSPARK_SUBMIT_ARGS")
-    if submit_args and not submit_args.rstrip().endswith("pyspark-shell"):
-        problems.append(f"PYSPARK_SUBMIT_ARGS={submit_args!r} does not end in 'pyspark-shell'")
+    """Leftovers from another Spark install are a classic cause of JAVA_GATEWAY_EXITED (the rules
+    live in :mod:`cs109par.jvm`, so ``session()`` and ``cluster up`` apply the same ones)."""
+    problems = jvm.spark_env_problems()
     if problems:
-        return Check(
-            "Spark environment",
-            False,
-            "; ".join(problems),
-            "Unset it for this course: `unset SPARK_HOME PYSPARK_SUBMIT_ARGS` (Windows: `set SPARK_HOME=`), "
-            "or remove it from your shell profile.",
+        return Check("Spark environment", False, "; ".join(problems), jvm.unset_fix(problems))
+    return Check("Spark environment", True,
+                 f"no SPARK_HOME / PYSPARK_SUBMIT_ARGS overrides; executors run {jvm.executor_python()}")
+
+
+WSL_FIRST = (
+    "Easiest on Windows: use WSL 2 (`wsl --install` in an administrator PowerShell, then follow the README's "
+    "Linux steps inside Ubuntu); Spark, ipyparallel and multiprocessing behave there as in the notebooks."
+)
+
+
+def check_windows(system: str | None = None, environ: Mapping[str, str] | None = None) -> Check | None:
+    """Windows only (``None`` elsewhere): the two problems students meet with Spark on Windows.
+
+    * Spark's Hadoop layer writes files through ``%HADOOP_HOME%\\bin\\winutils.exe``; without it a save
+      fails with "HADOOP_HOME and hadoop.home.dir are unset" or "Could not locate executable
+      null\\bin\\winutils.exe" (notebook 04 saves a text file).
+    * "Python worker failed to connect back": the executors start a Python that is not the course's
+      (the Microsoft Store's ``python`` alias, a Python without ``cs109par``), or a firewall blocks it.
+
+    ``system`` and ``environ`` default to this machine's; tests pass others to simulate Windows.
+
+    >>> check_windows(system="Linux") is None
+    True
+    """
+    system = system or platform.system()
+    env = os.environ if environ is None else environ
+    if system != "Windows":
+        return None
+    problems, fixes = [], [WSL_FIRST]
+    hadoop_home = env.get("HADOOP_HOME")
+    if not hadoop_home:
+        problems.append("HADOOP_HOME is not set, so Spark cannot write files (winutils.exe)")
+    elif not (Path(hadoop_home) / "bin" / "winutils.exe").is_file():
+        problems.append(f"HADOOP_HOME={hadoop_home!r} has no bin\\winutils.exe, so Spark cannot write files")
+    if problems:
+        fixes.append(
+            "Or, natively: put winutils.exe and hadoop.dll built for Hadoop 3 in a folder such as "
+            "C:\\hadoop\\bin, run `setx HADOOP_HOME C:\\hadoop`, add %HADOOP_HOME%\\bin to PATH, and open a "
+            "new terminal."
         )
-    return Check("Spark environment", True, "no SPARK_HOME / PYSPARK_SUBMIT_ARGS overrides")
+    python = env.get("PYSPARK_PYTHON") or sys.executable
+    if "WindowsApps" in python or not Path(python).is_file():
+        problems.append(
+            f"the executors would run {python!r}, which is not the course's Python "
+            "(you would see 'Python worker failed to connect back')"
+        )
+        fixes.append(
+            "Start Jupyter from the course's venv (cs109par.spark.session() then points Spark's workers at it), "
+            "and unset PYSPARK_PYTHON or point it at the venv's python.exe. If the error stays, allow that "
+            "python.exe through Windows Defender Firewall for private networks."
+        )
+    if not problems:
+        return Check("Windows", True, f"HADOOP_HOME has bin\\winutils.exe; executors run {python}")
+    return Check("Windows", False, "; ".join(problems), "\n".join(fixes))
 
 
 PACKAGES = ("pyspark", "joblib", "ipyparallel", "sklearn", "matplotlib", "nbval")
@@ -249,7 +184,7 @@ def check_memory() -> Check:
 
 def check_spark_session() -> Check:
     """Start a real local Spark session, run one job, stop it."""
-    from . import spark as cspark
+    from . import spark as cspark  # here, not at the top: the other checks must work without pyspark
 
     try:
         s = cspark.session("cs109par-doctor", master="local[1]")
@@ -269,8 +204,11 @@ def check_spark_session() -> Check:
 def run_checks(spark: bool = True) -> list[Check]:
     """Run every check (the Spark start-up check only when Java is fine and ``spark`` is true)."""
     results = [check_python(), check_packages(), check_java(), check_spark_env(), check_cpus(), check_memory()]
+    windows = check_windows()
+    if windows is not None:
+        results.append(windows)
     if spark:
-        if results[2].ok and results[3].ok and results[1].ok:
+        if all(r.ok for r in results[1:4]):
             results.append(check_spark_session())
         else:
             results.append(Check("Spark session", False, "not tried: fix the problems above first"))
@@ -283,7 +221,8 @@ def report(results: list[Check]) -> bool:
         print(r.line())
     ok = all(r.ok for r in results)
     failed = sum(not r.ok for r in results)
-    print("All checks passed: you are ready for the course." if ok else f"{failed} problem(s): fix them, then run the doctor again.")
+    print("All checks passed: you are ready for the course." if ok
+          else f"{failed} problem(s): fix them, then run the doctor again.")
     return ok
 
 

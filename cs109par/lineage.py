@@ -1,10 +1,11 @@
 """An RDD's lineage as data and as a figure: which RDD came from which, and where the stages split.
 
 >>> from cs109par import lineage
->>> g = lineage.of(counts)                 # doctest: +SKIP  (walks the JVM's dependency graph)
->>> [s for s in g.stages]                  # doctest: +SKIP
-[0, 1]
->>> lineage.draw(g)                        # doctest: +SKIP  (a matplotlib figure, stage boxes, shuffle edges)
+>>> counts = sc.parallelize(["a", "b", "a"], 2).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b)
+>>> g = lineage.of(counts)                 # walks the JVM's dependency graph
+>>> g.stages, len(g.shuffles)
+([0, 1], 1)
+>>> ax = lineage.draw(g)                   # a matplotlib figure: stage boxes, shuffle edges
 
 ``rdd.toDebugString()`` prints the same graph as indented text; :func:`debug_string` returns it
 decoded (PySpark 4 hands back bytes). :func:`of` reads the dependencies themselves from the JVM,
@@ -87,7 +88,7 @@ def _assign_stages(nodes: dict[int, Node], edges: list[tuple[int, int, bool]], r
             todo.append((p, p if shuffle else head))
     # Order the groups: a group comes after every group it reads from through a shuffle.
     deps: dict[int, set[int]] = {h: set() for h in set(group.values())}
-    for p, c, s in edges:
+    for p, c, _shuffle in edges:
         if group.get(c) is not None and group.get(p) is not None and group[p] != group[c]:
             deps[group[c]].add(group[p])
     order: list[int] = []
@@ -246,7 +247,8 @@ def draw_dataflow(partitions: int = 3, lost: int | None = 1, ax=None):
 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.9 + 1.0 * partitions))
-    steps = ["input\npartition", "flatMap\n(split lines)", "map\n(word, 1)", "reduceByKey\n(sum per word)", "output\npartition"]
+    steps = ["input\npartition", "flatMap\n(split lines)", "map\n(word, 1)", "reduceByKey\n(sum per word)",
+             "output\npartition"]
     bw, bh = 0.95, 0.6
     red = "crimson"
     for col, step in enumerate(steps):

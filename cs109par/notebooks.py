@@ -37,7 +37,10 @@ def execute(path: Path, timeout: int = 600) -> float:
     )
     # Use this interpreter's kernel, whatever kernelspecs the user has installed elsewhere.
     client.km = client.kernel_manager_class(kernel_name=NATIVE_KERNEL_NAME)
-    client.km.kernel_spec.argv[0] = sys.executable
+    spec = client.km.kernel_spec
+    if spec is None:
+        raise RuntimeError(f"no {NATIVE_KERNEL_NAME!r} kernel here: `pip install ipykernel` in this environment")
+    spec.argv[0] = sys.executable
     start = time.perf_counter()
     client.execute()
     nbformat.write(nb, path)
@@ -57,39 +60,3 @@ def main(paths: list[str]) -> int:
         else:
             print(f"  done in {seconds:.1f} s", flush=True)
     return 1 if failed else 0
-
-
-def from_cells(cells: list[tuple[str, str]], path: Path) -> Path:
-    """Author a notebook from ``(kind, source)`` pairs and write it (unexecuted) to ``path``.
-
-    ``kind`` is ``"md"``, ``"code"``, ``"solution"`` (a collapsed, tagged solution cell),
-    ``"raises"`` (a code cell expected to raise: tagged ``raises-exception``) or
-    ``"skip-output"`` (a code cell whose output nbval must not compare: use sparingly).
-
-    >>> from_cells([("md", "# Title"), ("code", "1 + 1")], Path("demo.ipynb"))   # doctest: +SKIP
-    """
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    for kind, source in cells:
-        source = source.strip("\n")
-        if kind == "md":
-            nb.cells.append(nbformat.v4.new_markdown_cell(source))
-            continue
-        meta: dict = {}
-        if kind == "solution":
-            meta = {"tags": ["solution"], "jupyter": {"source_hidden": True}}
-        elif kind == "raises":
-            meta = {"tags": ["raises-exception"]}
-        elif kind == "skip-output":
-            meta = {"tags": ["nbval-ignore-output"]}
-        elif kind != "code":
-            raise ValueError(f"unknown cell kind {kind!r}")
-        nb.cells.append(nbformat.v4.new_code_cell(source, metadata=meta))
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{i:02d}"  # stable ids keep diffs small when a notebook is rebuilt
-    nbformat.validate(nb)
-    nbformat.write(nb, path)
-    return path

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 
 def python_work(n: int) -> int:

@@ -1,15 +1,17 @@
 """The one way the course gets a Spark session.
 
 >>> from cs109par.spark import session
->>> spark = session()                 # doctest: +SKIP
->>> spark.sparkContext.parallelize(range(10)).sum()   # doctest: +SKIP
+>>> spark = session(master="local[2]")       # or the session already running, if its master is the same
+>>> spark.sparkContext.parallelize(range(10)).sum()
 45
->>> spark.stop()                      # doctest: +SKIP
+
+``spark.stop()`` ends it: every notebook's last cell does.
 
 What :func:`session` does for you, so that notebooks stay short:
 
 * picks the master: the ``master`` argument, else ``$CS109PAR_SPARK_MASTER``, else ``local[*]``;
-* checks Java first and raises :class:`~cs109par.doctor.JavaError` with the fix, instead of
+* checks Java and the Spark environment first (:mod:`cs109par.jvm`) and raises
+  :class:`~cs109par.jvm.JavaError` or :class:`~cs109par.jvm.SparkEnvError` with the fix, instead of
   PySpark's ``JAVA_GATEWAY_EXITED`` stack trace;
 * keeps Spark on this machine: driver, block manager and web UI bind to 127.0.0.1;
 * runs executors with this Python (``PYSPARK_PYTHON``), so worker functions can import ``cs109par``;
@@ -24,10 +26,11 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
-from .doctor import JavaError, find_java
+from . import jvm
+from .jvm import JavaError, SparkEnvError
 
 MASTER_ENV = "CS109PAR_SPARK_MASTER"
 DEFAULT_MASTER = "local[*]"
@@ -86,34 +89,15 @@ def _jvm_output_to(path: Path) -> Iterator[None]:
                 os.close(copy)
 
 
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    except OSError:
-        return ""
-    return "\n".join(text[-lines:])
-
-
 def _prepare_environment() -> None:
+    jvm.pyspark_dir()  # raises SparkEnvError when pyspark is missing
+    jvm.require_clean_spark_env()  # the same rules as the doctor's and the cluster's
     # Loopback only: this one variable moves the driver, the UI and standalone daemons to 127.0.0.1.
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    os.environ["SPARK_LOCAL_IP"] = jvm.LOOPBACK
     # Executors must run the interpreter that has cs109par installed, not whatever python3 is on PATH.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ["PYSPARK_PYTHON"] = jvm.executor_python()
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_CONF_DIR", str(_CONF_DIR))
-    try:
-        import pyspark
-
-        own = Path(pyspark.__file__).resolve().parent
-    except ImportError as exc:
-        raise SparkStartError("pyspark is not installed here. Run `make setup` and use the course's venv.") from exc
-    spark_home = os.environ.get("SPARK_HOME")
-    if spark_home and Path(spark_home).resolve() != own:
-        raise SparkStartError(
-            f"SPARK_HOME is set to {spark_home!r}, another Spark install, which PySpark would launch "
-            "instead of its own (a common cause of JAVA_GATEWAY_EXITED).\n"
-            "Unset it for this course: `unset SPARK_HOME` (Windows: `set SPARK_HOME=`)."
-        )
 
 
 def session(app_name: str = "cs109par", master: str | None = None, config: dict[str, str] | None = None):
@@ -121,8 +105,8 @@ def session(app_name: str = "cs109par", master: str | None = None, config: dict[
 
     ``config`` adds Spark settings, e.g. ``{"spark.sql.shuffle.partitions": "8"}``.
 
-    >>> spark = session("demo", master="local[2]")   # doctest: +SKIP
-    >>> spark.sparkContext.master                     # doctest: +SKIP
+    >>> spark = session("demo", master="local[2]")
+    >>> spark.sparkContext.master
     'local[2]'
     """
     master = resolve_master(master)
@@ -137,13 +121,13 @@ def session(app_name: str = "cs109par", master: str | None = None, config: dict[
             )
         return active
 
-    find_java()  # raises JavaError with the fix, before PySpark can fail obscurely
+    jvm.find_java()  # raises JavaError with the fix, before PySpark can fail obscurely
     _prepare_environment()
     builder = (
         SparkSession.builder.master(master)
         .appName(app_name)
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", jvm.LOOPBACK)
+        .config("spark.driver.bindAddress", jvm.LOOPBACK)
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -156,12 +140,12 @@ def session(app_name: str = "cs109par", master: str | None = None, config: dict[
     try:
         with _jvm_output_to(log):
             spark = builder.getOrCreate()
-    except JavaError:
+    except (JavaError, SparkEnvError):
         raise
     except Exception as exc:
         raise SparkStartError(
             f"Spark did not start ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}).\n"
-            f"Run `python -m cs109par doctor` for a diagnosis. Last lines of the JVM log {log}:\n{_tail(log)}"
+            f"Run `python -m cs109par doctor` for a diagnosis. Last lines of the JVM log {log}:\n{jvm.tail(log)}"
         ) from exc
     spark.sparkContext.setLogLevel("ERROR")
     return spark
@@ -172,4 +156,5 @@ def ui_url(spark) -> str:
     return spark.sparkContext.uiWebUrl or "(the UI is disabled)"
 
 
-__all__ = ["session", "resolve_master", "ui_url", "log_path", "SparkStartError", "JavaError", "MASTER_ENV"]
+__all__ = ["session", "resolve_master", "ui_url", "log_path", "SparkStartError", "JavaError", "SparkEnvError",
+           "MASTER_ENV"]

@@ -1,10 +1,13 @@
-"""Spark's own measurements of a job: time, shuffle bytes, input bytes, per stage.
+"""Spark's own measurements of a job: time, shuffle bytes, input bytes, per stage; every task attempt;
+what each executor is doing. The one home for reading Spark's REST API, with one error policy:
+whatever goes wrong (no answer, an HTTP error, not JSON) is a :class:`MetricsError`.
 
 >>> from cs109par.sparkmetrics import measure_jobs
->>> with measure_jobs(sc, "reduceByKey") as m:          # doctest: +SKIP
-...     counts.collect()
->>> m.shuffle_write_bytes, m.seconds                    # doctest: +SKIP
-(110668, 0.41)
+>>> pairs = sc.parallelize(range(1000), 4).map(lambda x: (x % 10, 1))
+>>> with measure_jobs(sc, "reduceByKey") as m:
+...     _ = pairs.reduceByKey(lambda a, b: a + b).collect()
+>>> len(m.job_ids), m.tasks, m.shuffle_write_bytes > 0
+(1, 8, True)
 
 How it works: the block runs in a *job group* of its own (``sc.setJobGroup``); afterwards the
 status tracker names the group's jobs, and the driver's web UI answers with the stages of those
@@ -22,10 +25,15 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
+from datetime import datetime, timezone
+from typing import Any
 
-__all__ = ["StageMetrics", "JobMetrics", "measure_jobs", "rest", "api_url", "MetricsError"]
+from .jvm import REST_TIMEOUT
+
+__all__ = ["StageMetrics", "JobMetrics", "measure_jobs", "get_json", "rest", "api_url", "MetricsError",
+           "executor_activity", "job_tasks"]
 
 _FINISHED = {"COMPLETE", "SKIPPED", "FAILED"}
 _counter = itertools.count()
@@ -42,16 +50,22 @@ def api_url(sc) -> str:
     return f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}"
 
 
-def rest(sc, path: str = "", timeout: float = 60.0):
-    """GET ``<api_url>/<path>`` and decode the JSON, e.g. ``rest(sc, "stages")``."""
-    url = api_url(sc) + ("/" + path.lstrip("/") if path else "")
+def get_json(url: str, timeout: float = REST_TIMEOUT) -> Any:
+    """GET ``url`` (a Spark UI or a standalone master's UI, on this machine) and decode the JSON."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # a Spark UI we started, not user input
             return json.load(resp)
     except urllib.error.HTTPError as exc:
         raise MetricsError(f"{url}: HTTP {exc.code}") from exc
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+    except (urllib.error.URLError, OSError) as exc:  # refused, reset, timed out
         raise MetricsError(f"{url}: the Spark UI did not answer ({exc})") from exc
+    except ValueError as exc:
+        raise MetricsError(f"{url}: the answer is not JSON ({exc})") from exc
+
+
+def rest(sc, path: str = "", timeout: float = REST_TIMEOUT) -> Any:
+    """GET ``<api_url>/<path>`` and decode the JSON, e.g. ``rest(sc, "stages")``."""
+    return get_json(api_url(sc) + ("/" + path.lstrip("/") if path else ""), timeout=timeout)
 
 
 @dataclass(frozen=True)
@@ -70,7 +84,7 @@ class StageMetrics:
     shuffle_read_records: int
 
     @classmethod
-    def from_json(cls, s: dict) -> "StageMetrics":
+    def from_json(cls, s: dict) -> StageMetrics:
         return cls(
             stage_id=int(s["stageId"]),
             name=str(s.get("name", "")),
@@ -132,7 +146,7 @@ def _stage(sc, stage_id: int) -> dict | None:
     return max(attempts, key=lambda a: a.get("attemptId", 0))
 
 
-def collect(sc, label: str, group: str, seconds: float, timeout: float = 60.0) -> JobMetrics:
+def collect(sc, label: str, group: str, seconds: float, timeout: float = REST_TIMEOUT) -> JobMetrics:
     """Gather the metrics of every job run in ``group`` (waiting for the UI to record them)."""
     tracker = sc.statusTracker()
     job_ids = sorted(tracker.getJobIdsForGroup(group))
@@ -146,7 +160,7 @@ def collect(sc, label: str, group: str, seconds: float, timeout: float = 60.0) -
             missing = [sid for sid, s in found.items() if s is None or s.get("status") not in _FINISHED]
             raise MetricsError(f"stages {missing} of {label!r} were not recorded as finished within {timeout:.0f} s")
         time.sleep(0.1)
-    stages = [StageMetrics.from_json(found[sid]) for sid in stage_ids]
+    stages = [StageMetrics.from_json(s) for s in found.values() if s is not None]
     return JobMetrics(label=label, seconds=seconds, job_ids=job_ids, stages=stages)
 
 
@@ -197,6 +211,65 @@ def broadcast_bytes(bc) -> int:
     if path and os.path.exists(path):
         return os.path.getsize(path)
     return len(pickle.dumps(bc.value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def executor_activity(spark) -> dict[str, dict[str, Any]]:
+    """``{executor id: {"active", "completed", "failed", "alive", "remove_reason", "host"}}`` from the
+    driver's REST API (the driver itself, id ``driver``, is left out)."""
+    rows = rest(spark.sparkContext, "allexecutors")
+    return {
+        r["id"]: {"active": r.get("activeTasks", 0), "completed": r.get("completedTasks", 0),
+                  "failed": r.get("failedTasks", 0), "alive": r.get("isActive", False),
+                  "remove_reason": r.get("removeReason", ""), "host": str(r.get("hostPort", "")).rsplit(":", 1)[0]}
+        for r in rows if r["id"] != "driver"
+    }
+
+
+def job_tasks(spark, job_id: int) -> list[dict[str, Any]]:
+    """Every task attempt of one job, from the driver's REST API, one dict per attempt:
+    stage, stage attempt, partition, attempt, run, executor, host, status, launch time (s), duration (s), error.
+
+    ``attempt`` is Spark's number, which starts again at 0 when a stage is resubmitted (as after a
+    lost executor); ``run`` counts every attempt of the same (stage, partition) in launch order, so
+    ``run > 0`` marks every re-run, in any stage attempt."""
+    sc = spark.sparkContext
+    job = rest(sc, f"jobs/{job_id}")
+    tasks = []
+    for stage_id in sorted(job["stageIds"]):
+        try:
+            attempts = rest(sc, f"stages/{stage_id}")
+        except MetricsError as exc:
+            if "HTTP 404" in str(exc):
+                continue  # a stage that was skipped never ran
+            raise
+        for stage in attempts:
+            rows = rest(sc, f"stages/{stage_id}/{stage['attemptId']}/taskList?length=100000")
+            for t in rows:
+                tasks.append({
+                    "stage": stage_id, "stage_attempt": stage["attemptId"], "partition": t["index"],
+                    "attempt": t["attempt"], "executor": t["executorId"], "host": t.get("host", ""),
+                    "status": t["status"], "launch": _parse_time(t.get("launchTime", "")),
+                    "duration": t.get("duration", 0) / 1000.0,
+                    "error": (t.get("errorMessage") or "").splitlines()[0] if t.get("errorMessage") else "",
+                })
+    tasks.sort(key=lambda r: (r["launch"], r["stage"], r["stage_attempt"], r["partition"], r["attempt"]))
+    seen: dict[tuple[int, int], int] = {}
+    for row in tasks:
+        key = (row["stage"], row["partition"])
+        row["run"] = seen.get(key, 0)
+        seen[key] = row["run"] + 1
+    return tasks
+
+
+def _parse_time(text: str) -> float:
+    """Spark's REST time stamps as seconds since the epoch.
+
+    >>> _parse_time("2026-11-25T04:30:01.500GMT")
+    1795581001.5
+    """
+    if not text:
+        return 0.0
+    return datetime.strptime(text.replace("GMT", ""), "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc).timestamp()
 
 
 __all__ += ["command_bytes", "broadcast_bytes"]

@@ -203,8 +203,11 @@ def _local(ref: str) -> bool:
 
 
 def inline_images(html: str, base: Path) -> str:
-    html = _SRC_ATTR.sub(lambda m: m.group(1) + m.group(2) + (_data_uri(m.group(3), base) if _local(m.group(3)) else m.group(3)) + m.group(2), html)
-    return _CSS_URL.sub(lambda m: f"url({m.group(1)}{_data_uri(m.group(2), base) if _local(m.group(2)) else m.group(2)}{m.group(1)})", html)
+    def inline(value: str) -> str:
+        return _data_uri(value, base) if _local(value) else value
+
+    html = _SRC_ATTR.sub(lambda m: m.group(1) + m.group(2) + inline(m.group(3)) + m.group(2), html)
+    return _CSS_URL.sub(lambda m: f"url({m.group(1)}{inline(m.group(2))}{m.group(1)})", html)
 
 
 # -- 6. offline check ------------------------------------------------------------------------------
@@ -220,7 +223,8 @@ def offline_problems(html: str) -> list[str]:
             problems.append(f"external resource: {attr}={value[:120]!r}")
         elif attr != "href" and _local(value):
             problems.append(f"local file not inlined (missing image?): {attr}={value[:120]!r}")
-        elif attr == "href" and _local(value) and re.search(r"<link\b[^>]*$", html[max(0, m.start() - 300):m.start()], flags=re.I):
+        elif (attr == "href" and _local(value)
+              and re.search(r"<link\b[^>]*$", html[max(0, m.start() - 300):m.start()], flags=re.I)):
             problems.append(f"linked file not inlined: href={value[:120]!r}")
     for m in _CSS_URL.finditer(html):
         value = htmllib.unescape(m.group(2)).strip()

@@ -110,7 +110,8 @@ def gridsearch(out: Path) -> Path:
         y = top - (i + 1) * ch
         label(ax, x0 - 1, y + ch / 2, f"{keys[0]}={a:g}, {keys[1]}={b:g}", size=11, ha="right")
         for j in range(k):
-            box(ax, x0 + j * cw + 0.3, y + 0.3, cw - 0.6, ch - 0.6, "fit+score", fc=BLUE, ec=BLUE_D, size=8, lw=1, r=0.4)
+            box(ax, x0 + j * cw + 0.3, y + 0.3, cw - 0.6, ch - 0.6, "fit+score", fc=BLUE, ec=BLUE_D, size=8, lw=1,
+                r=0.4)
     # reducer 1: mean over folds (one per row)
     xr = x0 + k * cw + 6
     for i in range(n):
@@ -149,7 +150,8 @@ def cluster(out: Path) -> Path:
         for t in range(3):
             box(ax, 45 + t * 9.5, y + 2.5, 8, 4.8, "task", fc="white", ec=GREEN_D, size=11, lw=1.2)
         box(ax, 75, y + 2.5, 17, 4.8, "cache", fc=ORANGE, ec=ORANGE_D, size=11, lw=1.2)
-        arrow(ax, (26, 25 if i == 0 else 19), (43, y + 6.5), color=PURPLE_D, style="<|-|>", text="tasks / results" if i == 0 else "", size=11)
+        arrow(ax, (26, 25 if i == 0 else 19), (43, y + 6.5), color=PURPLE_D, style="<|-|>",
+              text="tasks / results" if i == 0 else "", size=11)
     # the master launches an executor on each worker
     arrow(ax, (50, 39), (50, 36), color=YELLOW_D, ls="--", lw=1.4, shrink=0)
     ax.plot([63, 99, 99], [42, 42, 9], color=YELLOW_D, ls="--", lw=1.4)
@@ -205,7 +207,8 @@ def wordcount(out: Path) -> Path:
         partial: dict[str, int] = {}
         for w in part:
             partial[w] = partial.get(w, 0) + 1
-        box(ax, cols[2], y, 16, h, "\n".join(f"({w}, {c})" for w, c in sorted(partial.items())), fc=BLUE, ec=BLUE_D, size=12)
+        pairs = "\n".join(f"({w}, {c})" for w, c in sorted(partial.items()))
+        box(ax, cols[2], y, 16, h, pairs, fc=BLUE, ec=BLUE_D, size=12)
         label(ax, cols[0] - 0.8, y + h / 2, f"p{p}", size=11, color=GREY, ha="right")
         arrow(ax, (cols[0] + 16, y + h / 2), (cols[1], y + h / 2))
         arrow(ax, (cols[1] + 16, y + h / 2), (cols[2], y + h / 2))
@@ -224,7 +227,7 @@ def wordcount(out: Path) -> Path:
         mine = [w for w in words if reduce_of[w] == r]
         totals = {w: sum(c.get(w, 0) for c, _ in centers.values()) for w in mine}
         box(ax, xr, y, 18, 16, "\n".join(f"({w}, {totals[w]})" for w in mine), fc=GREEN, ec=GREEN_D, size=13)
-        for p, (partial, yc) in centers.items():
+        for partial, yc in centers.values():
             if any(reduce_of[w] == r for w in partial):
                 arrow(ax, (cols[2] + 16, yc), (xr, y + 8), color=RED_D, lw=1.2)
     label(ax, xr + 9, 47, "reduceByKey(add)", size=13, weight="bold")
@@ -234,7 +237,8 @@ def wordcount(out: Path) -> Path:
 def lineage(out: Path) -> Path:
     """The lineage DAG: each RDD remembers its parents and the function; a lost partition is recomputed."""
     fig, ax = canvas()
-    steps = [("textFile", "lines"), ("flatMap(split)", "words"), ("map(w -> (w,1))", "pairs"), ("reduceByKey(add)", "counts")]
+    steps = [("textFile", "lines"), ("flatMap(split)", "words"), ("map(w -> (w,1))", "pairs"),
+             ("reduceByKey(add)", "counts")]
     xs = [3, 28, 53, 78]
     ys = [30, 18, 6]
     for i, (op, name) in enumerate(steps):
@@ -245,7 +249,8 @@ def lineage(out: Path) -> Path:
             lost = i == 2 and j == 1
             redo = i < 2 and j == 1
             fc, ec = (RED, RED_D) if lost else ((ORANGE, ORANGE_D) if redo else (BLUE, BLUE_D))
-            box(ax, x, y, 19, 8, ("lost" if lost else f"partition {j}"), fc=fc, ec=ec, size=12, ls="--" if lost else "-")
+            box(ax, x, y, 19, 8, ("lost" if lost else f"partition {j}"), fc=fc, ec=ec, size=12,
+                ls="--" if lost else "-")
         if i == 0:
             continue
         px = xs[i - 1] + 19

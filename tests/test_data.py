@@ -81,7 +81,7 @@ def test_latin1_file_is_rejected_as_not_utf8_with_the_offset(tmp_path):
 
 def test_file_ending_inside_a_multibyte_character_is_rejected(tmp_path):
     cut = tmp_path / "cut.txt"
-    cut.write_bytes("naïve".encode("utf-8")[:3])
+    cut.write_bytes("naïve".encode()[:3])
     with pytest.raises(data.DataError, match="ends inside a multi-byte character"):
         data.validate_text_file(cut)
 
@@ -89,7 +89,7 @@ def test_file_ending_inside_a_multibyte_character_is_rejected(tmp_path):
 def test_utf8_split_across_read_chunks_is_accepted(tmp_path):
     # A multi-byte character straddling the 1 MiB read boundary must not look like bad UTF-8.
     p = tmp_path / "straddle.txt"
-    p.write_bytes(b"a" * ((1 << 20) - 1) + "é".encode("utf-8"))
+    p.write_bytes(b"a" * ((1 << 20) - 1) + "é".encode())
     assert data.validate_text_file(p) == p
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cs109par import doctor
+from cs109par import doctor, jvm
 
 
 def run_doctor(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -52,7 +52,9 @@ def test_doctor_fails_with_install_instructions_when_no_java_anywhere(tmp_path):
     assert proc.returncode == 1
     assert "[PROBLEM] Java: No Java found" in proc.stdout
     assert "Java 17 or 21" in proc.stdout
-    for fix in ("apt-get install openjdk-17", "brew install openjdk@17", "winget install", "conda install -c conda-forge openjdk=17"):
+    fixes = ("apt-get install openjdk-17", "brew install openjdk@17", "winget install",
+             "conda install -c conda-forge openjdk=17")
+    for fix in fixes:
         assert fix in proc.stdout
 
 
@@ -84,8 +86,8 @@ def test_doctor_names_a_too_old_java_and_the_versions_it_needs(tmp_path, version
 
 def test_find_java_rejects_a_java_newer_than_pyspark_supports(tmp_path, monkeypatch):
     monkeypatch.setenv("JAVA_HOME", str(fake_java_home(tmp_path, 'openjdk version "25" 2025-09-16')))
-    with pytest.raises(doctor.JavaError, match="newer than PySpark 4 supports"):
-        doctor.find_java()
+    with pytest.raises(jvm.JavaError, match="newer than PySpark 4 supports"):
+        jvm.find_java()
 
 
 def test_find_java_reports_a_java_that_does_not_run(tmp_path, monkeypatch):
@@ -94,19 +96,20 @@ def test_find_java_reports_a_java_that_does_not_run(tmp_path, monkeypatch):
     (home / "bin" / "java").write_text("#!/bin/sh\necho 'Unable to locate a Java Runtime.' >&2\nexit 1\n")
     (home / "bin" / "java").chmod(0o755)
     monkeypatch.setenv("JAVA_HOME", str(home))
-    with pytest.raises(doctor.JavaError, match="is not a working Java: Unable to locate a Java Runtime"):
-        doctor.find_java()
+    with pytest.raises(jvm.JavaError, match="is not a working Java: Unable to locate a Java Runtime"):
+        jvm.find_java()
 
 
 def test_find_java_finds_the_machines_java_with_a_supported_major_version():
-    info = doctor.find_java()
-    assert info.major in doctor.SUPPORTED_JAVA
+    info = jvm.find_java()
+    assert info.major in jvm.SUPPORTED_JAVA
     assert Path(info.executable).exists()
 
 
-@pytest.mark.parametrize("version, major", [("1.8.0_392", 8), ("11.0.2", 11), ("17.0.15", 17), ("21", 21), ("21-ea", 21)])
+@pytest.mark.parametrize("version, major",
+                         [("1.8.0_392", 8), ("11.0.2", 11), ("17.0.15", 17), ("21", 21), ("21-ea", 21)])
 def test_java_major_version_parses_old_and_new_numbering(version, major):
-    assert doctor._java_major(version) == major
+    assert jvm.java_major(version) == major
 
 
 def test_spark_environment_check_flags_a_foreign_spark_home(monkeypatch, tmp_path):

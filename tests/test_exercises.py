@@ -9,7 +9,7 @@ import os
 import nbformat
 import pytest
 
-from cs109par.exercises import NOT_YET, check, check_equal, check_function
+from cs109par.exercises import NOT_YET, REGISTRY, check_cases, exercise, load_all, reset_tries
 from cs109par.exercises.student import is_solution, solution_lines, stub_source, student_notebook, write_student_copies
 from cs109par.notebooks import NOTEBOOK_DIR, course_notebooks
 
@@ -17,25 +17,72 @@ NOTEBOOKS = course_notebooks()
 
 
 def test_checkers_print_a_hint_instead_of_raising_on_wrong_answers(capsys):
-    assert not check_equal(3, 4, "count the cats again")
-    assert not check(lambda: 1, lambda f: f() + "x", "return a string")
-    assert not check_function(lambda x: 1 / 0, [((1,), 1)], "no division")
+    @exercise("99-demo", answers=("f",))
+    def check_demo(f):
+        return check_cases(f, [((1,), 1)], "return its argument")
+
+    try:
+        assert not check_demo(lambda x: 1 / 0)
+        assert not check_demo(lambda x: x + "")  # the checker's call raises: a hint, no traceback
+        assert not check_demo(3)
+    finally:
+        del REGISTRY["99-demo"]
     out = capsys.readouterr().out
-    assert out.count(NOT_YET) == 3
-    assert "count the cats again" in out and "ZeroDivisionError" in out
+    assert out.count(NOT_YET) == 3 and "Traceback" not in out
+    assert "ZeroDivisionError" in out and "define the function" in out
 
 
 def test_checkers_treat_the_stub_values_as_unanswered(capsys):
-    assert not check_equal(..., 4, "hint")
-    assert not check_function(..., [((1,), 1)], "hint")
-    assert not check_function(lambda x: None, [((1,), 1)], "hint")
+    from cs109par.exercises import nb00, nb01
+
+    assert not nb00.check_cores(...)
+    assert not nb01.check_amdahl(0.2, ...)
+    assert not nb01.check_chunk_size(lambda n, k: None)
     out = capsys.readouterr().out
-    assert out.count("Not yet:") == 3 and "replace the `...`" in out
+    assert out.count("Not yet:") == 3 and out.count("replace the `...`") == 3
+
+
+def test_the_recipe_comes_only_on_a_later_wrong_try(capsys):
+    from cs109par.exercises import nb00
+
+    reset_tries()
+    nb00.check_spark_sum(4950)
+    first = capsys.readouterr().out
+    nb00.check_spark_sum(4950)
+    second = capsys.readouterr().out
+    assert "range(a, b)" in first and "The way:" not in first
+    assert "The way:" in second and "sc.parallelize(range(1, 101)).sum()" in second
+    reset_tries()
+
+
+def test_every_exercise_in_every_notebook_has_an_id_points_and_one_checker():
+    registry = load_all()
+    seen: dict[str, str] = {}
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        assert nb.metadata.get("cs109par", {}).get("notebook") == path.stem, f"{path.name}: no course id in metadata"
+        for cell in nb.cells:
+            meta = cell.metadata.get("cs109par")
+            if is_solution(cell):
+                assert meta and meta.get("role") == "solution", f"{path.name}: a solution cell without an exercise id"
+            if not meta:
+                continue
+            ex = registry.get(meta["exercise"])
+            assert ex is not None, f"{path.name}: {meta['exercise']} has no checker"
+            assert meta["points"] == ex.points and ex.id.startswith(path.stem[:2])
+            if meta["role"] == "check":
+                assert ex.id not in seen, f"{ex.id} is checked in {seen.get(ex.id)} and {path.name}"
+                seen[ex.id] = path.name
+                names = ", ".join(ex.answers)
+                assert "check_" in cell.source and f"({names})" in cell.source, f"{ex.id}: check cell {cell.source!r}"
+    assert set(seen) == set(registry), f"checkers no notebook uses: {set(registry) - set(seen)}"
 
 
 def test_stub_keeps_names_and_signatures_but_no_answer():
-    src = "import os\n### BEGIN SOLUTION\ndef f(a, b):\n    return a + b\nn = os.cpu_count()\n### END SOLUTION\nprint(1)"
-    assert stub_source(src) == "import os\ndef f(a, b):\n    ...  # your code here\nn = ...  # your answer here\nprint(1)"
+    src = ("import os\n### BEGIN SOLUTION\ndef f(a, b):\n    return a + b\nn = os.cpu_count()\n"
+           "### END SOLUTION\nprint(1)")
+    assert stub_source(src) == ("import os\ndef f(a, b):\n    ...  # your code here\nn = ...  # your answer here\n"
+                                "print(1)")
     assert stub_source("total = sum(\n    range(3)\n)") == "total = ...  # your answer here"
     assert stub_source("print('hi')") == "...  # your code here"
 

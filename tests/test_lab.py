@@ -48,7 +48,8 @@ def test_make_lab_serves_the_notebook_listing_on_loopback(tmp_path):
         assert listing is not None, proc.stdout.read().decode() if proc.poll() is not None else "server did not answer"
         names = {item["name"] for item in listing["content"]}
         assert "00-setup.ipynb" in names
-        listening = [c for c in psutil.net_connections("inet") if c.laddr.port == port and c.status == psutil.CONN_LISTEN]
+        listening = [c for c in psutil.net_connections("inet")
+                     if c.laddr.port == port and c.status == psutil.CONN_LISTEN]
         assert listening and {c.laddr.ip for c in listening} == {"127.0.0.1"}, listening
     finally:
         stop_group(proc)

@@ -62,7 +62,8 @@ def test_debug_string_is_text_and_matches_the_lineage(spark):
 
 def test_stage_assignment_of_a_hand_built_join():
     # Two inputs, each shuffled into a join: stages 0 and 1 feed stage 2.
-    nodes = {i: lineage.Node(i, k, op, 2) for i, k, op in [(0, "A", "a"), (1, "B", "b"), (2, "J", "join"), (3, "R", "map")]}
+    made = [(0, "A", "a"), (1, "B", "b"), (2, "J", "join"), (3, "R", "map")]
+    nodes = {i: lineage.Node(i, k, op, 2) for i, k, op in made}
     g = lineage.Lineage(nodes=nodes, edges=[(0, 2, True), (1, 2, True), (2, 3, False)], root=3)
     assert g.stage_of[3] == g.stage_of[2] == 2
     assert {g.stage_of[0], g.stage_of[1]} == {0, 1}

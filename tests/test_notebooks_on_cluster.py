@@ -2,9 +2,10 @@
 
 `cs109par.spark.session()` takes its master from CS109PAR_SPARK_MASTER, so the notebooks need no
 edit: each one runs under nbval (strict, same sanitizer as `make test`) in a subprocess whose
-environment points at the cluster. Both workers offer one core each, so the application gets
-2 cores, like `local[2]`. Notebook 04 runs by default; CS109PAR_CLUSTER_NOTEBOOKS="04 05" adds
-notebook 05 (one cluster serves them all). Only 04 by default, for the test command's time budget:
+environment points at the cluster (the session's `cluster up`, see conftest.py). Both workers offer
+one core each, so the application gets 2 cores, like `local[2]`. Notebook 04 runs by default;
+CS109PAR_CLUSTER_NOTEBOOKS="04 05" adds notebook 05 (one cluster serves them all). Only 04 by default, for
+the test command's time budget:
 on the cluster 04 takes 75-90 s and 05 about 55 s.
 """
 
@@ -18,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from cs109par.doctor import JavaError, find_java
+from cs109par.cluster.standalone import StandaloneCluster
+from cs109par.jvm import JavaError, find_java
 from cs109par.spark import MASTER_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,11 +34,9 @@ except JavaError as exc:  # pragma: no cover
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    from cs109par.cluster.standalone import standalone_cluster
-
-    with standalone_cluster(workers=2, cores=1, timeout=240) as running:
-        yield running
+def cluster(cli_cluster):
+    state, _ = cli_cluster
+    return StandaloneCluster.from_state(state)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

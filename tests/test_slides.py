@@ -34,7 +34,8 @@ NOTEBOOKS = ["00-setup", "01-multiprocessing", "02-joblib", "03-ipyparallel", "0
              "05-broadcast-accumulators", "06-spark-cluster", "07-theres-more"]
 # The lecture's topics, in the lecture's order: each must be the title of a slide, in this order.
 TOPICS = ["Embarrassingly parallel", "Grid search over CV splits", "Boosting needs communication",
-          "The single-machine recipe", "multiprocessing", "joblib", "Your problem is big", "Clusters, and clusters fail",
+          "The single-machine recipe", "multiprocessing", "joblib", "Your problem is big",
+          "Clusters, and clusters fail",
           "MapReduce and Hadoop", "IPython parallel", "The functional paradigm", "What we want from a cluster engine",
           "disk or memory", "The Spark stack", "A Spark cluster", "Why better than Hadoop", "RDDs",
           "Lineage", "Driver, transformations, actions, shuffles", "The word counts", "The word count, step by step",
@@ -69,7 +70,8 @@ def build_log() -> str:
     """Run `make slides` once for this module (the PDF too when a browser is found); its output."""
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
-        pytest.skip(f"{' and '.join(missing)} not installed: the deck is built with Marp CLI from npm (see slides/README.md)")
+        pytest.skip(f"{' and '.join(missing)} not installed: the deck is built with Marp CLI from npm "
+                    "(see slides/README.md)")
     r = subprocess.run([sys.executable, str(SLIDES / "build.py")], cwd=ROOT, capture_output=True,
                        text=True, timeout=600)
     assert r.returncode == 0, f"make slides failed:\n{r.stdout}\n{r.stderr}"
@@ -108,7 +110,8 @@ def test_every_slide_has_speaker_notes():
 
 
 def test_notes_text_names_each_slide_and_leaves_out_directives_and_code_comments():
-    deck = ("---\nmarp: true\n---\n<!-- _class: lead -->\n<!-- _paginate: false -->\n# Title slide\n\n<!--\nSay hello.\n-->\n"
+    deck = ("---\nmarp: true\n---\n<!-- _class: lead -->\n<!-- _paginate: false -->\n# Title slide\n\n"
+            "<!--\nSay hello.\n-->\n"
             "---\n\n```python\n# not a title\nx = 1\n```\n\n## Real title\n<!-- one -->\n<!-- two -->\n"
             "---\nno heading here\n")
     assert build.notes_text(deck) == ("Slide 1: Title slide\n\nSay hello.\n\n---\n\n"
@@ -139,7 +142,8 @@ def test_offline_check_catches(bad):
 
 def test_offline_check_accepts_inline_and_anchor_links():
     ok = ('<img src="data:image/svg+xml;base64,PHN2Zy8+"><a href="#3">next</a><a href="../notebooks/x.ipynb">nb</a>'
-          '<svg xmlns="http://www.w3.org/2000/svg"><use href="#g1"/></svg><div style="background:url(data:image/png;base64,AA)">')
+          '<svg xmlns="http://www.w3.org/2000/svg"><use href="#g1"/></svg>'
+          '<div style="background:url(data:image/png;base64,AA)">')
     assert build.offline_problems(ok) == []
 
 
@@ -210,7 +214,8 @@ def test_notes_file_matches_the_presenter_view_slide_by_slide(built):
     in_html = dict(re.findall(r'<div class="bespoke-marp-note" data-index="(\d+)"[^>]*>(.*?)</div>', built, flags=re.S))
     blocks = build.NOTES_OUT.read_text(encoding="utf-8").rstrip("\n").split("\n\n---\n\n")
     # each slide's first heading, as the HTML shows it (markdown rendered)
-    titles = [re.search(r"<h[1-6][^>]*>(.*?)</h[1-6]>", s, flags=re.S) for s in re.split(r"<svg\b[^>]*data-marpit-svg", built)[1:]]
+    sections = re.split(r"<svg\b[^>]*data-marpit-svg", built)[1:]
+    titles = [re.search(r"<h[1-6][^>]*>(.*?)</h[1-6]>", s, flags=re.S) for s in sections]
     assert len(blocks) == len(in_html), f"{len(blocks)} blocks in {build.NOTES_OUT.name} for {len(in_html)} slides"
     for i, block in enumerate(blocks):
         head, _, notes = block.partition("\n\n")

@@ -61,7 +61,7 @@ def test_session_raises_a_clear_java_error_promptly_when_java_is_missing(tmp_pat
     proc = subprocess.run([sys.executable, "-c", SESSION_SNIPPET], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     assert time.perf_counter() - start < 30
-    assert "cs109par.doctor.JavaError: No Java found" in proc.stderr
+    assert "cs109par.jvm.JavaError: No Java found" in proc.stderr
     assert "Java 17 or 21" in proc.stderr
     assert "JAVA_GATEWAY_EXITED" not in proc.stderr and "Py4J" not in proc.stderr
 

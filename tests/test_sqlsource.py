@@ -23,7 +23,8 @@ def test_database_holds_every_nonblank_line(db):
     finally:
         con.close()
     assert total == len(data.read_text(data.corpus_path()).split())
-    assert sqlsource.columns(db) == [("id", "INTEGER"), ("line_no", "INTEGER"), ("text", "TEXT"), ("n_words", "INTEGER")]
+    expected = [("id", "INTEGER"), ("line_no", "INTEGER"), ("text", "TEXT"), ("n_words", "INTEGER")]
+    assert sqlsource.columns(db) == expected
 
 
 def test_build_is_deterministic(db, tmp_path):

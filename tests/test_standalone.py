@@ -1,31 +1,35 @@
 """The Spark standalone cluster, for real: `cluster up` starts a master and two worker JVMs, a driver
 runs a job on them, a worker is SIGKILLed mid-job and the job still returns the right answer,
-`cluster down` leaves no process behind. One cluster is shared by the whole module."""
+`cluster down` leaves no process behind.
+
+Every test stands alone (`pytest -k NAME` runs any one of them): the read-only tests share the
+session's `cluster up` (tests/conftest.py, which notebook 04's cluster run uses too); the two tests
+that change a cluster (a killed worker, `cluster down`) start their own."""
 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from operator import add
 from pathlib import Path
 
 import psutil
 import pytest
 
+from cs109par.cluster.processes import MARKER
 from cs109par.cluster.standalone import (
-    HOST,
-    MARKER,
     ClusterError,
-    JavaError,
     PortInUseError,
     RegistrationTimeout,
     StandaloneCluster,
     cluster_processes,
+    standalone_cluster,
 )
-from cs109par.doctor import find_java
+from cs109par.jvm import LOOPBACK, JavaError, find_java
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,18 +44,6 @@ def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "cs109par", "cluster", *args],
         capture_output=True, text=True, timeout=timeout, cwd=ROOT, stdin=subprocess.DEVNULL,
     )
-
-
-@pytest.fixture(scope="module")
-def cli_cluster(tmp_path_factory):
-    """`python -m cs109par cluster up --workers 2`, and `down` at the end whatever happens."""
-    state = tmp_path_factory.mktemp("standalone")
-    up = cli("up", "--workers", "2", "--state-dir", str(state), "--timeout", "240")
-    try:
-        assert up.returncode == 0, up.stdout + up.stderr
-        yield state, up.stdout
-    finally:
-        cli("down", "--state-dir", str(state))
 
 
 def test_up_prints_master_url_and_ui(cli_cluster):
@@ -76,7 +68,7 @@ def test_daemons_listen_on_loopback_only(cli_cluster):
     for pid in pids:
         listening = [c for c in psutil.Process(pid).net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN]
         assert listening, f"pid {pid} listens on nothing"
-        assert {c.laddr.ip for c in listening} <= {HOST, "::ffff:127.0.0.1"}, listening
+        assert {c.laddr.ip for c in listening} <= {LOOPBACK, "::ffff:127.0.0.1"}, listening
     assert all(p.environ().get(MARKER) == cluster.id for p in map(psutil.Process, pids))
 
 
@@ -94,77 +86,58 @@ def test_registration_timeout_is_a_clear_error(cli_cluster):
         cluster.wait_for_workers(3, timeout=1)
 
 
-DRIVER = r"""
-import json, sys, time
-from concurrent.futures import ThreadPoolExecutor
-from operator import add
-from cs109par.cluster.standalone import StandaloneCluster, TaskGate, executor_activity, job_tasks, wait_for_executor_loss
-from cs109par.spark import session
+def drive_a_worker_kill(master_url: str) -> dict:
+    """The driver of the kill test, in a process of its own (one SparkContext per process; this test
+    process already has the `spark` fixture's): notebook 06's fault injection, through the same
+    function the notebook calls."""
+    from cs109par.cluster.faults import TaskGate, held_after, kill_worker_mid_job
+    from cs109par.spark import session
+    from cs109par.sparkmetrics import executor_activity, job_tasks
 
-cluster = StandaloneCluster.from_state(sys.argv[1])
-spark = session("test-standalone", master=cluster.master_url)
-sc = spark.sparkContext
-out = {"master": sc.master, "sum": sc.parallelize(range(1000), 4).sum()}
-
-gate = TaskGate()
-
-def map_task(index, records):
-    if index >= 6:
-        gate.hold(index)
-    return records
-
-rdd = sc.parallelize(range(10000), 12).map(lambda x: (x % 7, x)).mapPartitionsWithIndex(map_task).reduceByKey(add, 2)
-
-def run():
-    sc.setJobGroup("kill", "a worker dies")
-    return sorted(rdd.collect())
-
-with ThreadPoolExecutor(1) as pool:
-    future = pool.submit(run)
-    gate.wait_for_held(cluster.worker_info[0].pid)
-    out["killed"] = cluster.kill_worker(0)
-    wait_for_executor_loss(spark, alive=1)
-    gate.open()
-    out["result"] = future.result(timeout=600)
-gate.remove()
-tasks = job_tasks(spark, sc.statusTracker().getJobIdsForGroup("kill")[0])
-out["failed"] = sum(t["status"] != "SUCCESS" for t in tasks)
-out["reruns"] = sum(t["run"] > 0 for t in tasks)
-out["alive"] = sorted(e for e, a in executor_activity(spark).items() if a["alive"])
-out["victim"] = [e for e, a in executor_activity(spark).items() if not a["alive"]]
-spark.stop()
-print("RESULT " + json.dumps(out))
-"""
+    cluster = StandaloneCluster.from_state(master_url)
+    spark = session("test-standalone", master=cluster.master_url)
+    sc = spark.sparkContext
+    out = {"master": sc.master, "sum": sc.parallelize(range(1000), 4).sum()}
+    gate = TaskGate()
+    rdd = (sc.parallelize(range(10000), 12).map(lambda x: (x % 7, x))
+             .mapPartitionsWithIndex(held_after(6, gate, seconds=0.0)).reduceByKey(add, 2))
+    report = kill_worker_mid_job(spark, cluster, lambda: sorted(rdd.collect()), gate, worker=0)
+    tasks = job_tasks(spark, report.job_id)
+    activity = executor_activity(spark)
+    out.update(result=report.result, killed=report.killed,
+               failed=sum(t["status"] != "SUCCESS" for t in tasks), reruns=sum(t["run"] > 0 for t in tasks),
+               alive=sorted(e for e, a in activity.items() if a["alive"]),
+               victim=[e for e, a in activity.items() if not a["alive"]])
+    spark.stop()
+    return out
 
 
-def test_job_survives_a_killed_worker(cli_cluster):
-    state, _ = cli_cluster
+def test_job_survives_a_killed_worker(tmp_path):
+    with standalone_cluster(workers=2, cores=1, timeout=240, state_dir=str(tmp_path)) as cluster:
+        worker0 = cluster.worker_info[0].pid
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as driver:
+            out = driver.submit(drive_a_worker_kill, str(tmp_path)).result(timeout=900)
+        assert out["master"] == cluster.master_url
+        assert out["sum"] == sum(range(1000))
+        expected: dict[int, int] = {}
+        for x in range(10000):
+            expected[x % 7] = expected.get(x % 7, 0) + x
+        assert out["result"] == sorted(expected.items())
+        assert worker0 in out["killed"]
+        assert out["failed"] == 1, "exactly the task held on the killed executor should have failed"
+        assert out["reruns"] >= 1
+        assert len(out["victim"]) == 1 and len(out["alive"]) == 1
+        assert not psutil.pid_exists(worker0) or psutil.Process(worker0).status() == psutil.STATUS_ZOMBIE
+        assert cluster.status()["alive_workers"] == 1
+    assert cluster_processes(cluster.id) == []
+
+
+def test_down_stops_everything(tmp_path):
+    state = tmp_path / "state"
+    up = cli("up", "--workers", "1", "--state-dir", str(state), "--timeout", "240")
+    assert up.returncode == 0, up.stdout + up.stderr
     cluster = StandaloneCluster.from_state(state)
-    worker0 = cluster.worker_info[0].pid
-    proc = subprocess.run([sys.executable, "-c", DRIVER, str(state)], capture_output=True, text=True,
-                          timeout=900, cwd=ROOT, stdin=subprocess.DEVNULL)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
-    out = json.loads(lines[0][len("RESULT "):])
-    assert out["master"] == cluster.master_url
-    assert out["sum"] == sum(range(1000))
-    expected = {}
-    for x in range(10000):
-        expected[x % 7] = expected.get(x % 7, 0) + x
-    assert out["result"] == sorted(map(list, expected.items()))
-    assert worker0 in out["killed"]
-    assert out["failed"] == 1, "exactly the task held on the killed executor should have failed"
-    assert out["reruns"] >= 1
-    assert len(out["victim"]) == 1 and len(out["alive"]) == 1
-    assert not psutil.pid_exists(worker0) or psutil.Process(worker0).status() == psutil.STATUS_ZOMBIE
-    status = json.loads(cli("status", "--json", "--state-dir", str(state)).stdout)
-    assert status["alive_workers"] == 1
-
-
-def test_down_stops_everything(cli_cluster):
-    state, _ = cli_cluster
-    cluster = StandaloneCluster.from_state(state)
-    assert cluster_processes(cluster.id), "the master and worker 1 should still run"
+    assert cluster_processes(cluster.id), "the master and the worker should run"
     down = cli("down", "--state-dir", str(state))
     assert down.returncode == 0, down.stderr
     assert "stopped" in down.stdout
@@ -179,7 +152,7 @@ def test_down_stops_everything(cli_cluster):
 
 def test_taken_port_is_a_clear_error(tmp_path):
     with socket.socket() as busy:
-        busy.bind((HOST, 0))
+        busy.bind((LOOPBACK, 0))
         busy.listen()
         port = busy.getsockname()[1]
         with pytest.raises(PortInUseError, match=f"Port {port} .* already in use"):

@@ -1,20 +1,11 @@
 """Clusters on this machine: ipyparallel engines and a Spark standalone cluster.
 
-Submodules, one per engine:
+One module per job:
 
-* :mod:`cs109par.cluster.engines`  — ipyparallel engines (notebook 03);
-* :mod:`cs109par.cluster.standalone` — a Spark standalone master + workers (notebook 06).
-
-``python -m cs109par cluster ...`` is registered by :func:`register_cli`.
+* :mod:`cs109par.cluster.engines`    — ipyparallel engines (notebooks 03, 07);
+* :mod:`cs109par.cluster.standalone` — a Spark standalone master + workers (notebook 06);
+* :mod:`cs109par.cluster.faults`     — killing a worker mid-job, at the same point every run;
+* :mod:`cs109par.cluster.processes`  — marking, finding and stopping a cluster's processes, and the
+  watchdog that stops them when their owner dies;
+* :mod:`cs109par.cluster.cli`        — ``python -m cs109par cluster up|status|down``.
 """
-
-from __future__ import annotations
-
-
-def register_cli(subparsers) -> None:
-    """Add the ``cluster`` command to ``python -m cs109par`` (filled in by the standalone module)."""
-    try:
-        from .standalone import register_cli as _register
-    except ImportError:
-        return
-    _register(subparsers)

@@ -18,14 +18,19 @@ or, when the cluster must outlive one cell (a notebook), with an explicit handle
         cluster.stop()              # idempotent; also runs when the Python process exits
 
 Everything binds to 127.0.0.1, ipyparallel's own INFO logging stays out of the notebook, and
-waiting for engines prints nothing (no progress widget). The rest of the module is what notebook 03
+waiting for engines prints nothing (no progress widget). Every process of the cluster carries its
+id in its environment (:mod:`cs109par.cluster.processes`), and a watchdog process stops them all
+when the process that started them dies without stopping them (a kernel killed by the OOM killer,
+a forced restart): no engine outlives its notebook. The rest of the module is what notebook 03
 shows: plain-text progress for asynchronous results (:func:`wait_with_progress`), killing an engine
 for real in the middle of a task (:meth:`Engines.kill`), finding and resubmitting the tasks that
 died with it (:func:`failed_indices`, :func:`resubmit_failed`), and measuring what the client sends
 (:func:`message_bytes`) and what the engines hold (:func:`memory`).
 
-Functions that engines run live in importable modules (here, or :mod:`cs109par.gridsearch`), so the
-engines import them instead of receiving code defined in a notebook.
+Functions that engines run live in importable modules (here, or :mod:`cs109par.gridsearch`).
+ipyparallel sends a function's code to the engines with cloudpickle-like serialization, but a
+function defined in a notebook finds its globals (imports, helpers) only in the notebook; a module
+function's globals are its module, which every engine imports.
 """
 
 from __future__ import annotations
@@ -37,12 +42,16 @@ import os
 import signal
 import sys
 import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
-LOOPBACK = "127.0.0.1"
-#: Seconds to wait for all engines to register before giving up (a start takes ~6 s on 2 cores).
-DEFAULT_TIMEOUT = 60.0
+from ..jvm import LOOPBACK, START_TIMEOUT
+from . import processes
+
+#: Seconds to wait for all engines to register before giving up (a start takes ~7 s on 2 cores).
+DEFAULT_TIMEOUT = START_TIMEOUT
 
 
 class EnginesError(RuntimeError):
@@ -57,13 +66,14 @@ class Engines:
     :meth:`stop`; a cluster left running is also stopped when the Python process exits.
     """
 
-    def __init__(self, cluster: Any, client: Any, n: int, processes: Sequence[Any] = ()) -> None:
+    def __init__(self, cluster: Any, client: Any, n: int, cluster_id: str, watchdog: Any = None) -> None:
         self.cluster = cluster
         self.client = client
         self.n = n
+        self.id = cluster_id  # every process of this cluster carries it (processes.MARKER)
+        self._watchdog = watchdog
         self._pids: dict[int, int] = {}
         self._stopped = False
-        self._procs = list(processes)  # every process this cluster started (psutil.Process)
         atexit.register(self._stop_at_exit)
 
     # --- what is running -------------------------------------------------------------------
@@ -92,16 +102,7 @@ class Engines:
     def processes(self) -> list[Any]:
         """Every process of this cluster still alive, as :class:`psutil.Process`: the controller and
         its schedulers, the engines and their nannies (a small watcher process per engine)."""
-        import psutil
-
-        alive = []
-        for proc in self._procs:
-            try:
-                if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
-                    alive.append(proc)
-            except psutil.NoSuchProcess:
-                pass
-        return alive
+        return processes.marked(self.id)
 
     def listening_addresses(self) -> list[tuple[str, int]]:
         """Every ``(ip, port)`` the cluster's processes listen on (TCP) or have bound (UDP), sorted."""
@@ -134,7 +135,9 @@ class Engines:
         if mid_task and hasattr(signal, "SIGSTOP"):
             while True:
                 if time.monotonic() > deadline:
-                    raise EnginesError(f"engine {engine_id} never ran a task within {timeout:g} s; submit work before killing it")
+                    raise EnginesError(
+                        f"engine {engine_id} never ran a task within {timeout:g} s; submit work before killing it"
+                    )
                 if not self.busy(engine_id):
                     time.sleep(0.005)
                     continue
@@ -146,7 +149,9 @@ class Engines:
         os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         while engine_id in self.client.ids:
             if time.monotonic() > deadline:
-                raise EnginesError(f"engine {engine_id} (pid {pid}) was killed but the controller still lists it after {timeout:g} s")
+                raise EnginesError(
+                    f"engine {engine_id} (pid {pid}) was killed but the controller still lists it after {timeout:g} s"
+                )
             time.sleep(0.05)
         return pid
 
@@ -158,8 +163,6 @@ class Engines:
         ipyparallel stops what it launched, but each engine's nanny (the small process that watches
         it) outlives its engine by several seconds, and a controller or engine that does not answer
         would stay; whatever is left ``grace`` seconds later is killed."""
-        import psutil
-
         if self._stopped:
             return
         self._stopped = True
@@ -169,22 +172,16 @@ class Engines:
                 self.client.close()
             self.cluster.stop_cluster_sync()
         finally:
-            _, alive = psutil.wait_procs(self.processes(), timeout=grace)
-            for proc in alive:
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    proc.kill()
-            psutil.wait_procs(alive, timeout=5)
+            processes.stop_marked(self.id, grace=grace)
+            _call_off(self._watchdog)
 
     def _stop_at_exit(self) -> None:
-        import psutil
-
         self._stopped = True
         self.cluster.shutdown_atexit = False  # we do it here, more surely: kill what is left
-        for proc in self.processes():
-            with contextlib.suppress(psutil.NoSuchProcess):
-                proc.kill()
+        processes.stop_marked(self.id, grace=0.5)
+        _call_off(self._watchdog)
 
-    def __enter__(self) -> "Engines":
+    def __enter__(self) -> Engines:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -206,33 +203,34 @@ def start(n: int = 2, timeout: float = DEFAULT_TIMEOUT) -> Engines:
 
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
-    import psutil
-
-    began = time.time()
+    cluster_id = f"ipp-{uuid.uuid4().hex[:12]}"
     cluster = ipp.Cluster(
         n=n,
         controller_ip=LOOPBACK,
         log_level=logging.ERROR,
         load_profile=False,  # the same cluster for everyone, whatever an IPython profile says
     )
+    # ipyparallel's own record of the cluster goes too when the watchdog has to step in
+    watchdog = processes.start_watchdog(cluster_id, remove=[cluster.cluster_file])
     client = None
+    # The controller, engines and nannies inherit the marker: the watchdog and stop() find them by it.
+    saved = os.environ.get(processes.MARKER)
+    os.environ[processes.MARKER] = cluster_id
     try:
         cluster.start_cluster_sync()
+        _restore_env(processes.MARKER, saved)
         client = cluster.connect_client_sync()
         client.wait_for_engines(n, timeout=timeout, interactive=False)
-        procs = _started_since(began)
     except BaseException as exc:
+        _restore_env(processes.MARKER, saved)
         up = len(client.ids) if client is not None else 0
         with contextlib.suppress(Exception):
             if client is not None:
                 client.close()
         with contextlib.suppress(Exception):
             cluster.stop_cluster_sync()
-        leftover = _started_since(began)
-        _, alive = psutil.wait_procs(leftover, timeout=10)
-        for proc in alive:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                proc.kill()
+        processes.stop_marked(cluster_id, grace=10)
+        _call_off(watchdog)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise EnginesError(
@@ -240,20 +238,22 @@ def start(n: int = 2, timeout: float = DEFAULT_TIMEOUT) -> Engines:
             f"({type(exc).__name__}: {exc}). The machine may be busy: try again with a longer "
             f"timeout, or fewer engines. Their logs are in {cluster.profile_dir}/log."
         ) from exc
-    return Engines(cluster, client, n, procs)
+    return Engines(cluster, client, n, cluster_id, watchdog)
 
 
-def _started_since(began: float) -> list[Any]:
-    """This process's ipyparallel descendants (controller, schedulers, engines, nannies) started
-    after ``began``."""
-    import psutil
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
-    found = []
-    for proc in psutil.Process().children(recursive=True):
-        with contextlib.suppress(psutil.Error):
-            if proc.create_time() >= began - 1 and "ipyparallel" in " ".join(proc.cmdline()):
-                found.append(proc)
-    return found
+
+def _call_off(watchdog: Any) -> None:
+    """Stop a watchdog whose cluster was stopped the normal way."""
+    if watchdog is not None:
+        with contextlib.suppress(Exception):
+            watchdog.kill()
+            watchdog.wait(timeout=5)
 
 
 @contextlib.contextmanager
@@ -302,7 +302,8 @@ def failed_indices(ar: Any) -> list[int]:
     return [i for i, md in enumerate(ar.metadata) if md.get("status") != "ok"]
 
 
-def resubmit_failed(view: Any, func: Callable, items: Sequence[Any], ar: Any, timeout: float | None = None) -> list[Any]:
+def resubmit_failed(view: Any, func: Callable, items: Sequence[Any], ar: Any,
+                    timeout: float | None = None) -> list[Any]:
     """Complete a map some of whose tasks died: rerun only the failed items on ``view`` (whatever
     engines it has now) and return every result in the original order.
 
@@ -366,7 +367,8 @@ def plot_timeline(ar: Any, ax: Any = None, title: str = "who ran what, when", ma
     t0 = min(start for _, start, _ in rows) if rows else 0.0
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for engine_id, start, end in rows:
-        ax.broken_barh([(start - t0, end - start)], (engine_id - 0.35, 0.7), color=colors[engine_id % len(colors)], edgecolor="white")
+        ax.broken_barh([(start - t0, end - start)], (engine_id - 0.35, 0.7), color=colors[engine_id % len(colors)],
+                       edgecolor="white")
     for label, moment in (marks or {}).items():
         ax.axvline(moment - t0, color="black", ls="--", lw=1)
         ax.annotate(label, (moment - t0, ax.get_ylim()[1]), xytext=(3, -12), textcoords="offset points")

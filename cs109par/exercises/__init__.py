@@ -1,4 +1,4 @@
-"""Exercises: a gap, then a check cell that gives a hint instead of a traceback.
+"""Exercises: a gap, then a check cell that answers the mistake instead of showing a traceback.
 
 In a notebook::
 
@@ -9,97 +9,248 @@ In a notebook::
     from cs109par.exercises import nb00
     nb00.check_cores(answer)
 
-Checkers print ``Correct!`` or ``Not yet: <hint>`` and return a bool; they never raise on a
-wrong answer. Write new checkers with :func:`check` / :func:`check_equal` in a module per
-notebook (``cs109par/exercises/nbXX.py``). ``python -m cs109par student`` writes gapped copies of
-the notebooks (see :mod:`cs109par.exercises.student`).
+Every exercise has an id (``"00-cores"``), points and **one checker**, registered with
+:func:`exercise`. A checker looks at the answer (and, where the method is the lesson, at *how* it
+was computed: :mod:`cs109par.exercises.methods`) and returns a :class:`Verdict` made by
+:func:`correct` or :func:`wrong`; it names the mistake it recognises (a wrong type, an off-by-one,
+the field the notebook warns about) rather than repeating one fixed hint. The decorator
+
+* treats the stub values ``...`` and ``None`` as "not answered yet";
+* turns an exception raised while checking into a one-line hint, never a traceback;
+* prints ``Correct!`` or ``Not yet: <hint>``, and from the second wrong try of the same exercise
+  also the full recipe (a hint ladder: first a nudge, then the way);
+* registers the checker in :data:`REGISTRY`, where the grader (``python -m cs109par grade``) finds
+  it by id and runs it without printing.
+
+>>> @exercise("99-even", points=1, answers=("n",))
+... def check_even(n):
+...     if not isinstance(n, int):
+...         return wrong("give a whole number", mistake="wrong-type")
+...     return correct() if n % 2 == 0 else wrong("odd", recipe="try 2", mistake="odd")
+>>> _ = check_even(3)
+Not yet: odd
+>>> _ = check_even(5)
+Not yet: odd
+  The way: try 2
+>>> bool(check_even(4)), check_even.exercise.evaluate(...).mistake
+Correct!
+(True, 'unanswered')
+>>> del REGISTRY["99-even"]
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import functools
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 CORRECT = "Correct!"
 NOT_YET = "Not yet:"
 UNANSWERED = "replace the `...` in the exercise cell with your answer and run it again."
+WAY = "  The way:"
 
 
-def is_unanswered(answer: Any) -> Verdict:
+@dataclass(frozen=True)
+class Verdict:
+    """What a checker decides: right or not, the hint for this answer, the full recipe (shown from the
+    second wrong try), and a short name for the recognised mistake (for tests and the grader)."""
+
+    ok: bool
+    hint: str = ""
+    recipe: str = ""
+    mistake: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def _ipython_display_(self) -> None:
+        pass  # already printed by the check: the cell shows the verdict line only
+
+
+def correct() -> Verdict:
+    return Verdict(True)
+
+
+def wrong(hint: str, *, recipe: str = "", mistake: str = "wrong") -> Verdict:
+    """A wrong answer: ``hint`` answers this mistake; ``recipe`` is the way, shown on a later try."""
+    return Verdict(False, hint, recipe, mistake)
+
+
+def unanswered() -> Verdict:
+    return Verdict(False, UNANSWERED, mistake="unanswered")
+
+
+def is_unanswered(answer: Any) -> bool:
     """True for the stub values a gapped notebook leaves: ``...`` or ``None``."""
     return answer is Ellipsis or answer is None
 
 
-class Verdict:
-    """What a checker returns: true when correct. It prints itself once, when the check runs, so a
-    check cell shows just the verdict line (no ``True``/``False`` echoed by Jupyter)."""
+@dataclass(frozen=True)
+class Exercise:
+    """One registered exercise: its id (``NN-name``), points, the names of the answer variables the
+    checker takes (in order), and ``evaluate``, the checker itself (returns a :class:`Verdict`, prints
+    nothing, never raises)."""
 
-    def __init__(self, ok: bool) -> None:
-        self.ok = bool(ok)
+    id: str
+    points: int
+    answers: tuple[str, ...]
+    evaluate: Callable[..., Verdict]
 
-    def __bool__(self) -> Verdict:
-        return self.ok
-
-    def __repr__(self) -> str:
-        return f"Verdict(ok={self.ok})"
-
-    def _ipython_display_(self) -> None:
-        pass  # already printed by feedback()
-
-
-def feedback(ok: bool, hint: str) -> Verdict:
-    """Print the verdict for one exercise and return it."""
-    print(CORRECT if ok else f"{NOT_YET} {hint}")
-    return Verdict(ok)
+    @property
+    def notebook(self) -> str:
+        return self.id[:2]
 
 
-def check(answer: Any, predicate: Callable[[Any], bool], hint: str) -> Verdict:
-    """Generic checker: ``predicate(answer)`` decides; any exception it raises counts as wrong.
+#: Every exercise of the course by id, filled when the ``nbXX`` modules are imported (:func:`load_all`).
+REGISTRY: dict[str, Exercise] = {}
+#: Wrong tries so far, per exercise id, in this Python process (the hint ladder's only state).
+_wrong_tries: Counter[str] = Counter()
 
-    >>> ok = check(4, lambda a: a % 2 == 0, "pick an even number")
-    Correct!
-    >>> ok = check(..., lambda a: a % 2 == 0, "pick an even number")
-    Not yet: replace the `...` in the exercise cell with your answer and run it again.
-    >>> bool(ok)
-    False
+
+def exercise(exercise_id: str, *, points: int = 1, answers: tuple[str, ...]) -> Callable[[Callable[..., Verdict]],
+                                                                                        Callable[..., Verdict]]:
+    """Register a checker under ``exercise_id``; the decorated function prints its verdict (see module doc)."""
+
+    def register(check: Callable[..., Verdict]) -> Callable[..., Verdict]:
+        def evaluate(*args: Any, **kwargs: Any) -> Verdict:
+            if any(is_unanswered(a) for a in args):
+                return unanswered()
+            try:
+                verdict = check(*args, **kwargs)
+            except Exception as exc:  # a checker never lets an exception escape as a traceback
+                return wrong(f"checking your answer raised {type(exc).__name__}: {short(exc)}", mistake="raised")
+            if not isinstance(verdict, Verdict):  # a checker bug, not the student's
+                raise TypeError(f"checker of {exercise_id} returned {verdict!r}, not a Verdict")
+            return verdict
+
+        if exercise_id in REGISTRY:
+            raise ValueError(f"exercise id {exercise_id!r} is registered twice")
+        entry = Exercise(exercise_id, points, answers, evaluate)
+        REGISTRY[exercise_id] = entry
+
+        @functools.wraps(check)
+        def show(*args: Any, **kwargs: Any) -> Verdict:
+            verdict = evaluate(*args, **kwargs)
+            print(render(exercise_id, verdict))
+            return verdict
+
+        show.exercise = entry  # type: ignore[attr-defined]
+        return show
+
+    return register
+
+
+def render(exercise_id: str, verdict: Verdict) -> str:
+    """The verdict as the check cell prints it; counts wrong tries for the hint ladder."""
+    if verdict.ok:
+        return CORRECT
+    text = f"{NOT_YET} {verdict.hint}"
+    if verdict.mistake != "unanswered":
+        _wrong_tries[exercise_id] += 1
+        if verdict.recipe and _wrong_tries[exercise_id] >= 2:
+            text += f"\n{WAY} {verdict.recipe}"
+    return text
+
+
+def reset_tries() -> None:
+    """Forget every wrong try (the ladder starts again at the nudge)."""
+    _wrong_tries.clear()
+
+
+def short(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message, cut to ``limit`` characters (Spark's are pages long)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- building blocks for checkers -----------------------------------------------------------------
+def same_number(answer: Any, expected: float, rel: float = 1e-9) -> bool:
+    """``answer`` is a real number (not a bool, not a string) close to ``expected``.
+
+    >>> same_number(0.5, 0.5), same_number("0.5", 0.5), same_number(True, 1)
+    (True, False, False)
     """
-    if is_unanswered(answer):
-        return feedback(False, UNANSWERED)
-    try:
-        ok = bool(predicate(answer))
-    except Exception as exc:  # a wrong answer of the wrong type is still just a wrong answer
-        return feedback(False, f"{hint} (checking it raised {type(exc).__name__}: {exc})")
-    return feedback(ok, hint)
-
-
-def check_equal(answer: Any, expected: Any, hint: str) -> Verdict:
-    """Checker for an answer that must equal ``expected``.
-
-    >>> ok = check_equal(3, 3, "count again")
-    Correct!
-    >>> ok = check_equal(2, 3, "count again")
-    Not yet: count again
-    """
-    return check(answer, lambda a: a == expected, hint)
-
-
-def check_function(func: Any, cases: list[tuple[tuple, Any]], hint: str) -> Verdict:
-    """Checker for a function the student writes: call it on each ``(args, expected)`` case.
-
-    >>> ok = check_function(lambda x: 2 * x, [((1,), 2), ((3,), 6)], "double it")
-    Correct!
-    """
-    if is_unanswered(func) or not callable(func):
-        return feedback(False, "define the function in the exercise cell and run that cell first.")
-    for args, expected in cases:
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
         try:
-            got = func(*args)
-        except Exception as exc:
-            return feedback(False, f"{hint} (calling it with {args!r} raised {type(exc).__name__}: {exc})")
-        if is_unanswered(got):
-            return feedback(False, "your function returns nothing yet: " + UNANSWERED)
+            import numpy as np
+
+            if not isinstance(answer, np.number):
+                return False
+        except ImportError:  # pragma: no cover
+            return False
+    return math.isclose(float(answer), expected, rel_tol=rel, abs_tol=1e-12)
+
+
+def number_type(answer: Any, want: type = int) -> Verdict | None:
+    """A :class:`Verdict` for a number of the wrong type (a string, a float where an int is due), or
+    ``None`` when the type is right.
+
+    >>> number_type("3").mistake, number_type(3.0).mistake, number_type(3)
+    ('wrong-type', 'float-for-int', None)
+    """
+    if want is int:
+        if isinstance(answer, bool) or isinstance(answer, float):
+            if isinstance(answer, float) and answer.is_integer():
+                return wrong(f"right idea, but {answer!r} is a float: the answer is a whole number (an int).",
+                             mistake="float-for-int")
+            return wrong(f"the answer is a whole number (an int), not {type(answer).__name__} {answer!r}.",
+                         mistake="wrong-type")
+        if isinstance(answer, int) or type(answer).__name__.startswith(("int", "uint")):
+            return None
+    elif isinstance(answer, (int, float)) and not isinstance(answer, bool):
+        return None
+    return wrong(f"the answer is a number, not {type(answer).__name__} {answer!r}"
+                 + (" (drop the quotes)." if isinstance(answer, str) else "."), mistake="wrong-type")
+
+
+def call(func: Callable[..., Any], *args: Any) -> tuple[Any, Verdict | None]:
+    """Call the student's function; ``(result, None)``, or ``(None, verdict)`` naming what went wrong."""
+    try:
+        result = func(*args)
+    except Exception as exc:
+        shown = ", ".join(map(repr, args))
+        return None, wrong(f"calling it with ({shown}) raised {type(exc).__name__}: {short(exc)}", mistake="raised")
+    if is_unanswered(result):
+        return None, wrong("your function returns nothing yet: " + UNANSWERED, mistake="returns-nothing")
+    return result, None
+
+
+def check_cases(func: Any, cases: list[tuple[tuple, Any]], hint: str, *, recipe: str = "",
+                mistake: str = "wrong") -> Verdict:
+    """For an exercise that asks for a function: call it on every ``(args, expected)`` case.
+
+    >>> check_cases(lambda x: 2 * x, [((1,), 2), ((3,), 6)], "double it").ok
+    True
+    >>> check_cases(lambda x: x, [((3,), 6)], "double it").hint
+    'double it (for (3,) it returned 3)'
+    """
+    if not callable(func):
+        return wrong("define the function in the exercise cell and run that cell first.", mistake="not-a-function")
+    for args, expected in cases:
+        got, problem = call(func, *args)
+        if problem is not None:
+            return problem
         if got != expected:
-            return feedback(False, f"{hint} (for {args!r} it returned {got!r})")
-    return feedback(True, hint)
+            return wrong(f"{hint} (for {args!r} it returned {got!r})", recipe=recipe, mistake=mistake)
+    return correct()
 
 
-__all__ = ["check", "check_equal", "check_function", "feedback", "is_unanswered", "Verdict", "CORRECT", "NOT_YET"]
+def load_all() -> dict[str, Exercise]:
+    """Import every notebook's checkers and return the whole registry."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("nb"):
+            importlib.import_module(f"{__name__}.{info.name}")
+    return REGISTRY
+
+
+__all__ = [
+    "CORRECT", "NOT_YET", "UNANSWERED", "Verdict", "Exercise", "REGISTRY", "exercise", "correct", "wrong",
+    "unanswered", "is_unanswered", "render", "reset_tries", "short", "same_number", "number_type", "call",
+    "check_cases", "load_all",
+]

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import os
 
-from . import Verdict, check_equal
+from . import Verdict, correct, exercise, number_type, wrong
 
 
+@exercise("00-cores", points=1, answers=("cores",))
 def check_cores(answer) -> Verdict:
     """How many CPU cores does this machine have?"""
-    return check_equal(answer, os.cpu_count(), "ask Python: the `os` module has a function for it (os.cpu_count()).")
+    if (bad := number_type(answer)) is not None:
+        return bad
+    if answer == os.cpu_count():
+        return correct()
+    return wrong("that is not the number this machine reports: ask Python rather than guess.",
+                 recipe="the `os` module has a function for it: os.cpu_count().", mistake="guessed")
 
 
+@exercise("00-spark-sum", points=1, answers=("total",))
 def check_spark_sum(answer) -> Verdict:
     """The sum of 1..100 computed by Spark."""
-    return check_equal(
-        answer,
-        5050,
-        "parallelize range(1, 101) into an RDD and call the action .sum() on it "
-        "(range(1, 101) stops before 101).",
-    )
+    if (bad := number_type(answer)) is not None:
+        return bad
+    if answer == 5050:
+        return correct()
+    if answer in (4950, 5150):
+        return wrong("off by one end: range(a, b) includes a and stops before b.", mistake="off-by-one",
+                     recipe="sc.parallelize(range(1, 101)).sum()")
+    return wrong("make an RDD of the numbers 1 to 100 and call an action that adds them up.",
+                 recipe="sc.parallelize(range(1, 101)).sum()")

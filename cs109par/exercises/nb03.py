@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Verdict, check_equal, check_function, feedback, is_unanswered, UNANSWERED
+from . import Verdict, check_cases, correct, exercise, wrong
 
 
 def scatter_part(items: list[Any], engine_index: int, n_engines: int) -> list[Any]:
@@ -15,16 +15,16 @@ def scatter_part(items: list[Any], engine_index: int, n_engines: int) -> list[An
     return list(Map().getPartition(list(items), engine_index, n_engines))
 
 
+@exercise("03-scatter", points=1, answers=("engine1_gets",))
 def check_scatter(engine1_gets) -> Verdict:
     """Which items does engine 1 hold after ``rc[:].scatter("x", list(range(7)))`` on 2 engines?"""
-    return check_equal(
-        engine1_gets,
-        scatter_part(list(range(7)), 1, 2),
-        "scatter cuts the list into one contiguous block per engine, in engine order; when it does "
-        "not divide evenly, the first blocks get one item more. Write the answer as a list.",
-    )
+    if engine1_gets == scatter_part(list(range(7)), 1, 2):
+        return correct()
+    return wrong("scatter cuts the list into one contiguous block per engine, in engine order; when it does "
+                 "not divide evenly, the first blocks get one item more. Write the answer as a list.")
 
 
+@exercise("03-to-resubmit", points=2, answers=("to_resubmit",))
 def check_to_resubmit(to_resubmit) -> Verdict:
     """A function ``to_resubmit(items, statuses)`` -> the items whose task did not finish ``"ok"``."""
     cases = [
@@ -33,25 +33,17 @@ def check_to_resubmit(to_resubmit) -> Verdict:
         (([(0, 1), (0, 2), (1, 1)], ["error", "ok", "error"]), [(0, 1), (1, 1)]),
         (([10, 20], ["aborted", "ok"]), [10]),
     ]
-    return check_function(
-        to_resubmit,
-        cases,
-        "keep the items (in their original order) whose status is anything but 'ok': "
-        "zip(items, statuses) pairs them up",
-    )
+    return check_cases(to_resubmit, cases, "keep the items (in their original order) whose status is anything but "
+                       "'ok'", recipe="[item for item, status in zip(items, statuses) if status != 'ok']")
 
 
+@exercise("03-copies", points=1, answers=("copies_pushed", "copies_mapped"))
 def check_copies(copies_pushed, copies_mapped) -> Verdict:
     """8 engines on one machine each need the same 1 GB array: how many copies of it are in memory
     when it is pushed to every engine, and when every engine memory-maps the same file?"""
-    if is_unanswered(copies_pushed) or is_unanswered(copies_mapped):
-        return feedback(False, UNANSWERED)
     if copies_pushed != 8:
-        return feedback(False, "a push sends the array to each engine, and each engine keeps what it received.")
+        return wrong("a push sends the array to each engine, and each engine keeps what it received.")
     if copies_mapped != 1:
-        return feedback(
-            False,
-            "memory-mapped pages of one file are shared: the operating system keeps the file's pages "
-            "once (in its page cache) and maps them into every engine that opens it.",
-        )
-    return feedback(True, "")
+        return wrong("memory-mapped pages of one file are shared: the operating system keeps the file's pages "
+                     "once (in its page cache) and maps them into every engine that opens it.")
+    return correct()

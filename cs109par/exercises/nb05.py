@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Verdict, check_equal
+from . import Verdict, corpus, correct, exercise, number_type, wrong
 
 #: A small stop-word list for exercise 1 (broadcast it; don't capture it).
 STOP_WORDS = frozenset(
@@ -11,36 +11,24 @@ STOP_WORDS = frozenset(
 )
 
 
-def _corpus_text() -> str:
-    from ..data import corpus_path, read_text
-
-    return read_text(corpus_path())
-
-
-def corpus_lines() -> list[str]:
-    """The corpus's lines as ``sc.textFile`` cuts them (at \\n, \\r\\n or \\r; no empty last line)."""
-    text = _corpus_text().replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    return lines[:-1] if text.endswith("\n") else lines
-
-
+@exercise("05-content-words", points=2, answers=("content_word_count",))
 def check_content_words(answer) -> Verdict:
     """How many words of the corpus are not stop words (compared lower-cased)?"""
-    expected = sum(1 for w in _corpus_text().split() if w.lower() not in STOP_WORDS)
-    return check_equal(
-        answer,
-        expected,
-        "broadcast STOP_WORDS, then in a filter keep the words w with w.lower() not in "
-        "stop_words.value, and count() them.",
-    )
+    if (bad := number_type(answer)) is not None:
+        return bad
+    if answer == sum(1 for w in corpus.words() if w.lower() not in STOP_WORDS):
+        return correct()
+    return wrong("keep the words w with w.lower() not in the broadcast set, and count() them.",
+                 recipe="stop_words = sc.broadcast(STOP_WORDS); words.filter(lambda w: w.lower() not in "
+                        "stop_words.value).count()")
 
 
+@exercise("05-blank-lines", points=2, answers=("blank_lines",))
 def check_blank_lines(answer) -> Verdict:
     """How many blank lines (empty or only whitespace) does the corpus have?"""
-    expected = sum(1 for line in corpus_lines() if not line.strip())
-    return check_equal(
-        answer,
-        expected,
-        "add 1 to an accumulator inside foreach (an action) for every line with line.strip() == '', "
-        "then read accumulator.value on the driver.",
-    )
+    if (bad := number_type(answer)) is not None:
+        return bad
+    if answer == sum(1 for line in corpus.lines() if not line.strip()):
+        return correct()
+    return wrong("add 1 to an accumulator inside foreach (an action) for every line with line.strip() == '', "
+                 "then read accumulator.value on the driver.")

@@ -3,61 +3,50 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 
-from . import Verdict, check, is_unanswered, feedback, UNANSWERED
+from ..compare import crossover
+from . import Verdict, call, corpus, correct, exercise, wrong
 
 
 def break_even_reference(overhead: float, per_item: float, serial_per_item: float) -> float:
     """Items above which an engine with this fixed ``overhead`` and ``per_item`` cost beats a serial
-    loop costing ``serial_per_item`` per item (and nothing up front); ``inf`` if it never does."""
-    if per_item >= serial_per_item:
-        return math.inf
-    return overhead / (serial_per_item - per_item)
+    loop costing ``serial_per_item`` per item (and nothing up front); ``inf`` if it never does. The
+    same rule as notebook 07's measured crossovers (:func:`cs109par.compare.crossover`)."""
+    return crossover((overhead, per_item), (0.0, serial_per_item))
 
 
 _CASES = [(0.5, 0.001, 0.002), (0.1, 1e-5, 4e-5), (2.0, 0.0, 0.01), (0.3, 0.004, 0.002), (0.0, 0.001, 0.002)]
 
 
+@exercise("07-break-even", points=2, answers=("break_even",))
 def check_break_even(func) -> Verdict:
     """The student's ``break_even(overhead, per_item, serial_per_item)``."""
-    hint = (
-        "the engine costs overhead + n * per_item, the loop n * serial_per_item; solve for the n where "
-        "they are equal. If the engine is not faster per item, it never pays off: return math.inf."
-    )
-    if is_unanswered(func) or not callable(func):
-        return feedback(False, "define break_even in the exercise cell and run that cell first.")
-
-    def ok(f) -> bool:
-        for args in _CASES:
-            got, want = f(*args), break_even_reference(*args)
-            if is_unanswered(got):
-                return False
-            if math.isinf(want):
-                if not (isinstance(got, float) and math.isinf(got) and got > 0):
-                    return False
-            elif not math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
-                return False
-        return True
-
-    return check(func, ok, hint)
+    if not callable(func):
+        return wrong("define break_even in the exercise cell and run that cell first.", mistake="not-a-function")
+    recipe = ("the engine costs overhead + n * per_item, the loop n * serial_per_item; solve for the n where "
+              "they are equal. If the engine is not faster per item, it never pays off: return math.inf.")
+    for args in _CASES:
+        got, problem = call(func, *args)
+        if problem is not None:
+            return problem
+        want = break_even_reference(*args)
+        if math.isinf(want):
+            if not (isinstance(got, float) and math.isinf(got) and got > 0):
+                return wrong(f"for {args} the engine is not faster per item, so it never pays off "
+                             f"(you returned {got!r}).", recipe=recipe, mistake="never")
+        elif not (isinstance(got, (int, float)) and math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12)):
+            return wrong(f"for {args} you returned {got!r}.", recipe=recipe)
+    return correct()
 
 
-def top_long_words(k: int = 5, min_length: int = 8) -> list[tuple[str, int]]:
-    """The ``k`` most frequent whitespace-separated words of at least ``min_length`` characters in
-    the bundled corpus, most frequent first, ties broken alphabetically."""
-    from .. import data
-
-    counts = Counter(w for w in data.read_text(data.corpus_path()).split() if len(w) >= min_length)
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-
-
+@exercise("07-top-long-words", points=2, answers=("top_long",))
 def check_top_long_words(answer) -> Verdict:
     """The 5 most frequent words of 8+ characters, as ``[(word, count), ...]``."""
-    if is_unanswered(answer):
-        return feedback(False, UNANSWERED)
-    hint = (
-        "query the `words` view: WHERE length(word) >= 8, GROUP BY word, ORDER BY count(*) DESC, word, "
-        "LIMIT 5; then turn the collected Rows into (word, count) tuples."
-    )
-    return check(answer, lambda a: [tuple(r) for r in a] == top_long_words(), hint)
+    try:
+        got = [tuple(r) for r in answer]
+    except TypeError:
+        return wrong("give a list of (word, count) pairs.", mistake="wrong-type")
+    if got == corpus.top_long_words():
+        return correct()
+    return wrong("query the `words` view: WHERE length(word) >= 8, GROUP BY word, ORDER BY count(*) DESC, word, "
+                 "LIMIT 5; then turn the collected Rows into (word, count) tuples.")
