@@ -37,7 +37,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-setup: $(STAMP)
+# JupyterLab setting defaults for the course (no news pop-up, no update check: the course runs offline),
+# put where JupyterLab reads them: <venv>/share/jupyter/lab/settings/overrides.json.
+LAB_OVERRIDES = $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_OVERRIDES): cs109par/conf/jupyterlab-overrides.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+setup: $(STAMP) $(LAB_OVERRIDES)
 
 lab: setup
 	$(BIN)/python -m cs109par doctor --no-spark || true
