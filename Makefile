@@ -68,12 +68,13 @@ slides: setup
 	$(BIN)/python slides/build.py
 
 # pytest exits 5 when it collected no tests: say so instead of failing obscurely.
+# The doctests of cs109par run too (--doctest-modules); tests/test_code_quality.py runs ruff and mypy.
 test: setup
-	@$(BIN)/python -m pytest $(NBVAL) $(PYTEST_ARGS) tests notebooks; rc=$$?; \
+	@$(BIN)/python -m pytest $(NBVAL) --doctest-modules $(PYTEST_ARGS) cs109par tests notebooks; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 unit: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS) tests
+	$(BIN)/python -m pytest --doctest-modules $(PYTEST_ARGS) cs109par tests
 
 notebooks: setup
 	$(BIN)/python -m pytest $(NBVAL) $(PYTEST_ARGS) notebooks

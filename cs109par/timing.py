@@ -115,6 +115,53 @@ def amdahl(serial: float, workers: float) -> float:
     return 1.0 / (serial + (1.0 - serial) / workers)
 
 
+#: A speedup below this, where the lesson expects a clear one, is more likely a busy machine than the method.
+LOW_SPEEDUP = 1.2
+
+
+def load_per_core() -> float:
+    """The 1-minute load average divided by the number of cores (0.0 where the OS has no load average)."""
+    import os
+
+    try:
+        return os.getloadavg()[0] / (os.cpu_count() or 1)
+    except (AttributeError, OSError):  # Windows
+        return 0.0
+
+
+def busy_note(speedup: float | None = None, expected: float = LOW_SPEEDUP) -> str:
+    """One line saying the machine was busy, when it was (load above the core count, or a measured
+    ``speedup`` below ``expected`` where the lesson expects more); ``""`` otherwise.
+
+    >>> busy_note(speedup=1.8)
+    ''
+    >>> busy_note(speedup=0.84).startswith("Note: ")
+    True
+    """
+    load = load_per_core()
+    if load <= 1.0 and (speedup is None or speedup >= expected):
+        return ""
+    why = f"the machine is busy (load {load:.1f} per core)" if load > 1.0 else "this speedup is lower than expected"
+    return (f"Note: {why}: other programs share the cores, so parallel runs gain less than they could. "
+            "Close other programs and run this cell again; the text below describes a quiet machine.")
+
+
+def warn_if_busy(speedup: float | None = None, expected: float = LOW_SPEEDUP) -> None:
+    """Print :func:`busy_note`'s line, if there is one (every cell that measures a speedup calls this)."""
+    note = busy_note(speedup, expected)
+    if note:
+        print(note)
+
+
+def announce(what: str, seconds: float) -> None:
+    """Say what a slow cell is doing and about how long it takes, before it starts: no silent waits.
+
+    >>> announce("starting Spark", 10)
+    starting Spark (about 10 s) ...
+    """
+    print(f"{what} (about {seconds:.0f} s) ...", flush=True)
+
+
 def this_run(value: float, unit: str = "") -> str:
     """A number that changes from run to run, marked as such for the reader and for the notebook
     tests' sanitizer (which masks whatever stands before "(this run)"). Infinity reads "never".
@@ -163,7 +210,8 @@ def plot_bars(labels: Sequence[str], values: Sequence[float], ax=None, ylabel: s
     if ax is None:
         _, ax = plt.subplots(figsize=(max(4, 1.3 * len(labels)), 3.5))
     bars = ax.bar(labels, values, color=plt.rcParams["axes.prop_cycle"].by_key()["color"][: len(labels)])
-    ax.bar_label(bars, fmt="%.3g")
+    ax.bar_label(bars, fmt="%.3g", padding=2)
+    ax.set_ylim(top=max(max(values, default=0.0), 0.0) * 1.18 or None)  # room for the labels inside the frame
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
@@ -180,6 +228,11 @@ __all__ = [
     "serial_fraction",
     "amdahl",
     "this_run",
+    "LOW_SPEEDUP",
+    "load_per_core",
+    "busy_note",
+    "warn_if_busy",
+    "announce",
     "throughput_mb_s",
     "plot_speedup",
     "plot_bars",
