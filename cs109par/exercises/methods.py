@@ -82,8 +82,8 @@ def _objects_of(func: Any, seen: set[int]) -> list[Any]:
 
 def _has_contents(cell: Any) -> bool:
     try:
-        cell.cell_contents
-    except ValueError:
+        _ = cell.cell_contents
+    except ValueError:  # a closure variable not assigned yet
         return False
     return True
 
