@@ -71,7 +71,7 @@ def test_urls_units_and_relative_paths_stay_readable(text, expected):
 GENERIC_SECTIONS = {
     "durations", "ratios", "percent", "throughput", "sizes", "versions", "pids", "ports", "ipykernel-paths",
     "temp-paths", "absolute-paths", "cores", "hex-addresses", "ipyparallel-ids", "spark-ids", "spark-masters",
-    "this-run",
+    "this-run", "busy-note",
 }
 
 
@@ -97,3 +97,11 @@ def test_spark_ids_and_masters_are_masked():
     assert sanitize("PythonRDD[26] at collect") == sanitize("PythonRDD[3] at collect")
     assert sanitize("Broadcast(12) was destroyed") == sanitize("Broadcast(4) was destroyed")
     assert sanitize("master: local[*]") == sanitize("master: spark://10.0.0.5:7077") == "master: <MASTER>"
+
+
+def test_the_busy_machine_note_disappears_so_busy_and_quiet_runs_compare_equal():
+    from cs109par.timing import busy_note
+
+    note = busy_note(speedup=0.8)
+    assert note
+    assert sanitize(f"speedup 0.80x\n{note}\nnext line\n") == sanitize("speedup 1.70x\nnext line\n")
