@@ -219,6 +219,7 @@ def count_words(
     *,
     start_method: str | None = None,
     pool: Any = None,
+    caller_counts: bool = True,
 ) -> Counter:
     """Count the whitespace-separated words of a UTF-8 text file with ``processes`` worker processes.
 
@@ -228,7 +229,10 @@ def count_words(
 
     ``start_method`` picks how workers start (``"fork"``, ``"spawn"``, ``"forkserver"``; default:
     the platform's). ``pool`` reuses an existing ``multiprocessing`` pool or
-    ``concurrent.futures`` executor instead of starting one (it is not closed).
+    ``concurrent.futures`` executor instead of starting one (it is not closed). With
+    ``caller_counts`` (the default) this process counts one range itself while ``processes - 1``
+    workers count the others; ``caller_counts=False`` is the simple version, where ``processes``
+    workers count and this process only waits (notebook 01 measures the difference).
 
     Raises :class:`~cs109par.data.DataError` naming the path for a missing path, a folder, or bytes
     that are not UTF-8. An empty file gives an empty Counter.
@@ -247,17 +251,44 @@ def count_words(
             partials = list(pool.map(_count_range_args, jobs))
         elif processes == 1 or len(jobs) == 1:
             partials = [_count_range_args(job) for job in jobs]
+        elif caller_counts:
+            partials = _count_with_helpers(jobs, start_method)
         else:
-            ctx = multiprocessing.get_context(start_method)
-            with ctx.Pool(min(processes, len(jobs))) as workers:
+            with multiprocessing.get_context(start_method).Pool(len(jobs)) as workers:
                 partials = workers.map(_count_range_args, jobs, chunksize=1)
     except DataError:
         # Re-check the whole file for the standard message (with the fix); it raises.
         validate_text_file(p, allow_empty=True)
         raise
-    total: Counter = Counter()
-    for part in partials:
-        total.update(part)
+    return merge_counts(partials)
+
+
+def _count_with_helpers(jobs: list[tuple[str, int, int]], start_method: str | None) -> list[Counter]:
+    """Count ``jobs`` with ``len(jobs) - 1`` worker processes while this process counts the last range.
+
+    The caller would otherwise sit idle waiting: counting a range here saves starting one worker and
+    pickling its partial counts back (the fixed, serial part of the job: see notebook 01's Amdahl section).
+    """
+    ctx = multiprocessing.get_context(start_method)
+    with ctx.Pool(len(jobs) - 1) as workers:
+        pending = workers.map_async(_count_range_args, jobs[:-1], chunksize=1)
+        mine = _count_range_args(jobs[-1])
+        return [mine, *pending.get()]
+
+
+def merge_counts(partials: Sequence[Counter]) -> Counter:
+    """Add partial counts up, into the largest one (no copy of it is made): the reduce step.
+
+    >>> merge_counts([Counter(a=1), Counter(a=2, b=1)])
+    Counter({'a': 3, 'b': 1})
+    """
+    if not partials:
+        return Counter()
+    largest = max(range(len(partials)), key=lambda i: len(partials[i]))
+    total = partials[largest]
+    for i, part in enumerate(partials):
+        if i != largest:
+            total.update(part)
     return total
 
 
@@ -277,5 +308,6 @@ __all__ = [
     "byte_ranges",
     "count_range",
     "count_words",
+    "merge_counts",
     "reference_count",
 ]

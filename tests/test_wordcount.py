@@ -221,3 +221,29 @@ def test_real_pool_on_the_bundled_corpus(real_pool):
 def test_count_words_starts_its_own_pool_under_every_start_method(tmp_path, method):
     path = write(tmp_path, "multibyte", CASES["multibyte"] * 50 + CASES["crlf"] * 50)
     assert wc.count_words(path, 2, start_method=method) == reference(path)
+
+
+@pytest.mark.parametrize("caller_counts", [True, False])
+@pytest.mark.parametrize("processes", [2, 3])
+def test_the_caller_counting_a_range_itself_gives_the_same_counts(tmp_path, processes, caller_counts):
+    path = write(tmp_path, "mixed", (CASES["multibyte"] + CASES["crlf"]) * 40)
+    assert wc.count_words(path, processes, caller_counts=caller_counts) == reference(path)
+
+
+def test_a_bad_byte_in_the_callers_own_range_is_reported_and_the_pool_stopped(tmp_path):
+    # the caller counts the last range: put the bad byte there
+    import multiprocessing
+
+    path = write(tmp_path, "tail", b"good words here\n" * 50 + "café\n".encode("latin-1"))
+    before = set(multiprocessing.active_children())
+    with pytest.raises(DataError, match="is not UTF-8"):
+        wc.count_words(path, 2)
+    assert set(multiprocessing.active_children()) <= before
+
+
+def test_merge_counts_adds_into_the_largest_without_losing_any():
+    from collections import Counter
+
+    parts = [Counter(a=1), Counter(a=2, b=1, c=1), Counter(c=5)]
+    assert wc.merge_counts(parts) == Counter(a=3, b=1, c=6)
+    assert wc.merge_counts([]) == Counter()

@@ -267,6 +267,15 @@ def engines(n: int = 2, timeout: float = DEFAULT_TIMEOUT) -> Iterator[Any]:
         cluster.stop()
 
 
+def map_tasks(view: Any, func: Callable, tasks: Sequence[Any], timeout: float | None = 300) -> Any:
+    """Map ``func`` over ``tasks`` on ``view``, one task per message, and wait for all of them; return
+    the finished :class:`ipyparallel.AsyncMapResult` (its ``metadata`` says who ran what, when).
+    Notebook 03 and its benchmark time exactly this."""
+    ar = view.map_async(func, tasks)
+    ar.get(timeout=timeout)
+    return ar
+
+
 # --- waiting on asynchronous results, in plain text ------------------------------------------
 def wait_with_progress(ar: Any, steps: int = 4, timeout: float | None = None, file: Any = None) -> None:
     """Wait for an asynchronous result, printing ``k/N tasks done`` at ``steps`` even milestones.
@@ -399,6 +408,7 @@ __all__ = [
     "Engines",
     "start",
     "engines",
+    "map_tasks",
     "wait_with_progress",
     "failed_indices",
     "resubmit_failed",
