@@ -24,7 +24,7 @@ help:
 	@echo "make doctor   check Java, Spark and packages on this machine"
 	@echo "make student  write gapped student copies of the notebooks to student/"
 	@echo "make unit     only the unit tests (tests/)"
-	@echo "make notebooks  only nbval over notebooks/"
+	@echo "make notebooks  only nbval over notebooks/ (one: make notebooks NB=04)"
 	@echo "make bench    run the benchmarks and print the measured ratios"
 	@echo "make slides   build the instructor deck (slides/dist/)"
 	@echo "make clean    remove the venv, generated data and build output"
@@ -76,8 +76,12 @@ test: setup
 unit: setup
 	$(BIN)/python -m pytest --doctest-modules $(PYTEST_ARGS) cs109par tests
 
+# One notebook's nbval: make notebooks NB=04 (a number, or several: NB="04 05")
+NB ?=
+NB_PATHS = $(if $(NB),$(foreach n,$(NB),$(wildcard notebooks/$(n)-*.ipynb)),notebooks)
 notebooks: setup
-	$(BIN)/python -m pytest $(NBVAL) $(PYTEST_ARGS) notebooks
+	@test -n "$(strip $(NB_PATHS))" || { echo "no notebook matches NB=$(NB) (try NB=04)"; exit 2; }
+	$(BIN)/python -m pytest $(NBVAL) $(PYTEST_ARGS) $(NB_PATHS)
 
 clean:
 	rm -rf $(VENV) data/generated student slides/dist slides/node_modules
