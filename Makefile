@@ -73,8 +73,9 @@ test: setup
 	@$(BIN)/python -m pytest $(NBVAL) --doctest-modules $(PYTEST_ARGS) cs109par tests notebooks; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
+# The fast inner loop: unit tests and doctests, without the tests that start clusters, servers or kernels.
 unit: setup
-	$(BIN)/python -m pytest --doctest-modules $(PYTEST_ARGS) cs109par tests
+	$(BIN)/python -m pytest --doctest-modules -m "not slow" $(PYTEST_ARGS) cs109par tests
 
 # One notebook's nbval: make notebooks NB=04 (a number, or several: NB="04 05")
 NB ?=

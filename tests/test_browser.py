@@ -32,6 +32,9 @@ import nbformat
 import psutil
 import pytest
 
+# Starts daemons, servers or kernels (tens of seconds): left out of `make unit`, run by `make test`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 # 00 (setup: solutions, check cells) and the shortest Spark notebook (a figure, check cells).
 NOTEBOOKS = ["00-setup", "05-broadcast-accumulators"]

@@ -16,6 +16,9 @@ import pytest
 from cs109par.cluster import processes
 from cs109par.jvm import JavaError, find_java
 
+# Starts daemons, servers or kernels (tens of seconds): left out of `make unit`, run by `make test`.
+pytestmark = pytest.mark.slow
+
 try:
     find_java()
 except JavaError as exc:  # pragma: no cover

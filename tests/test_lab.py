@@ -12,6 +12,10 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+import pytest
+
+# Starts daemons, servers or kernels (tens of seconds): left out of `make unit`, run by `make test`.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,6 +23,9 @@ from cs109par.cluster.standalone import StandaloneCluster
 from cs109par.jvm import JavaError, find_java
 from cs109par.spark import MASTER_ENV
 
+# Starts daemons, servers or kernels (tens of seconds): left out of `make unit`, run by `make test`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 NUMBERS = os.environ.get("CS109PAR_CLUSTER_NOTEBOOKS", "04").replace(",", " ").split()
 NOTEBOOKS = sorted(p for n in NUMBERS for p in (ROOT / "notebooks").glob(f"{n}-*.ipynb"))

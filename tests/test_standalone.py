@@ -31,6 +31,9 @@ from cs109par.cluster.standalone import (
 )
 from cs109par.jvm import LOOPBACK, JavaError, find_java
 
+# Starts daemons, servers or kernels (tens of seconds): left out of `make unit`, run by `make test`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 try:
