@@ -116,3 +116,68 @@ def test_spark_environment_check_flags_a_foreign_spark_home(monkeypatch, tmp_pat
     monkeypatch.setenv("SPARK_HOME", str(tmp_path))
     result = doctor.check_spark_env()
     assert not result.ok and "SPARK_HOME" in result.detail and "unset SPARK_HOME" in result.fix
+
+
+# -- Windows, simulated: nothing here runs Windows, so the rules are tested on a platform name and an
+#    environment we pass in (the README says what is and is not tested there).
+def test_windows_checks_are_silent_elsewhere():
+    assert doctor.check_windows(system="Linux") is None and doctor.check_windows(system="Darwin") is None
+
+
+def test_windows_without_hadoop_home_recommends_wsl_first_then_winutils(tmp_path):
+    python = tmp_path / "python.exe"
+    python.write_text("")
+    check = doctor.check_windows(system="Windows", environ={"PYSPARK_PYTHON": str(python)})
+    assert check is not None and not check.ok
+    assert "HADOOP_HOME is not set" in check.detail
+    assert check.fix.index("WSL 2") < check.fix.index("winutils.exe")
+    assert "setx HADOOP_HOME" in check.fix
+
+
+def test_windows_hadoop_home_without_winutils_is_named(tmp_path):
+    (tmp_path / "hadoop" / "bin").mkdir(parents=True)
+    python = tmp_path / "python.exe"
+    python.write_text("")
+    env = {"HADOOP_HOME": str(tmp_path / "hadoop"), "PYSPARK_PYTHON": str(python)}
+    check = doctor.check_windows(system="Windows", environ=env)
+    assert not check.ok and "has no bin" in check.detail and "winutils.exe" in check.detail
+
+
+def test_windows_store_python_alias_is_the_worker_failed_to_connect_back_cause(tmp_path):
+    (tmp_path / "hadoop" / "bin").mkdir(parents=True)
+    (tmp_path / "hadoop" / "bin" / "winutils.exe").write_text("")
+    store = r"C:\Users\ann\AppData\Local\Microsoft\WindowsApps\python.exe"
+    check = doctor.check_windows(system="Windows", environ={"HADOOP_HOME": str(tmp_path / "hadoop"),
+                                                           "PYSPARK_PYTHON": store})
+    assert not check.ok and "Python worker failed to connect back" in check.detail
+    assert "venv" in check.fix and "Firewall" in check.fix
+
+
+def test_windows_set_up_right_passes(tmp_path):
+    (tmp_path / "hadoop" / "bin").mkdir(parents=True)
+    (tmp_path / "hadoop" / "bin" / "winutils.exe").write_text("")
+    python = tmp_path / "python.exe"
+    python.write_text("")
+    check = doctor.check_windows(system="Windows", environ={"HADOOP_HOME": str(tmp_path / "hadoop"),
+                                                           "PYSPARK_PYTHON": str(python)})
+    assert check.ok, check.line()
+
+
+def test_spark_environment_rules_are_the_same_for_doctor_session_and_cluster(monkeypatch, tmp_path):
+    from cs109par import jvm
+    from cs109par.cluster.standalone import StandaloneCluster
+
+    monkeypatch.setenv("SPARK_HOME", str(tmp_path))
+    doctor_says = doctor.check_spark_env()
+    with pytest.raises(jvm.SparkEnvError) as from_rules:
+        jvm.require_clean_spark_env()
+    with pytest.raises(jvm.SparkEnvError) as from_cluster:
+        StandaloneCluster(workers=1, state_dir=str(tmp_path / "state")).start()
+    assert doctor_says.detail in str(from_rules.value) and str(from_rules.value) == str(from_cluster.value)
+    assert "unset SPARK_HOME" in doctor_says.fix and "unset SPARK_HOME" in str(from_cluster.value)
+
+
+def test_a_pyspark_python_that_does_not_exist_is_a_problem(monkeypatch):
+    monkeypatch.setenv("PYSPARK_PYTHON", "/no/such/python3")
+    check = doctor.check_spark_env()
+    assert not check.ok and "PYSPARK_PYTHON" in check.detail and "unset PYSPARK_PYTHON" in check.fix

@@ -75,3 +75,11 @@ def test_session_raises_a_clear_java_error_when_java_home_is_too_old(tmp_path):
     proc = subprocess.run([sys.executable, "-c", SESSION_SNIPPET], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     assert "JavaError: Java 11.0.2" in proc.stderr and "too old" in proc.stderr
+
+
+def test_session_refuses_a_foreign_spark_home_with_the_doctors_message(tmp_path):
+    env = dict(os.environ, SPARK_HOME=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", SESSION_SNIPPET], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "cs109par.jvm.SparkEnvError: SPARK_HOME=" in proc.stderr and "unset SPARK_HOME" in proc.stderr
+    assert "JAVA_GATEWAY_EXITED" not in proc.stderr
