@@ -69,8 +69,12 @@ slides: setup
 
 # pytest exits 5 when it collected no tests: say so instead of failing obscurely.
 # The doctests of cs109par run too (--doctest-modules); tests/test_code_quality.py runs ruff and mypy.
+# Two pytest-xdist workers, a file each at a time (--dist loadfile keeps a notebook's cells in order in one
+# kernel): much of the run waits on JVMs, kernels and servers starting. TEST_JOBS=0 runs in one process.
+TEST_JOBS ?= 2
+XDIST = $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadfile)
 test: setup
-	@$(BIN)/python -m pytest $(NBVAL) --doctest-modules $(PYTEST_ARGS) cs109par tests notebooks; rc=$$?; \
+	@$(BIN)/python -m pytest $(NBVAL) --doctest-modules $(XDIST) $(PYTEST_ARGS) cs109par tests notebooks; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 # The fast inner loop: unit tests and doctests, without the tests that start clusters, servers or kernels.

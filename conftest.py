@@ -13,7 +13,8 @@ import psutil
 import pytest
 
 # Processes a test or notebook may start and must stop (Spark JVMs, ipyparallel engines/controllers).
-LEFTOVER_PATTERNS = ("org.apache.spark", "ipengine", "ipcontroller", "ipyparallel.engine", "ipyparallel.controller")
+LEFTOVER_PATTERNS = ("org.apache.spark", "ipengine", "ipcontroller", "ipyparallel.engine", "ipyparallel.controller",
+                     "ipykernel_launcher", "jupyter-lab", "jupyterlab", "chromedriver", "cs109par.cluster.processes")
 _START = time.time()
 # Every process this run starts (kernels, JVMs, engines) inherits this marker, so the leftover check
 # below only ever looks at our own processes, never at another Spark or Jupyter on the machine.
@@ -79,6 +80,8 @@ def _leftovers() -> list[psutil.Process]:
     return found
 
 
+# Runs after pytest-xdist has stopped its workers (trylast), so that what they left behind shows.
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
