@@ -25,12 +25,19 @@ def _execute(args: argparse.Namespace) -> int:
 
 
 def _student(args: argparse.Namespace) -> int:
-    from .exercises.student import write_student_copies
+    from .exercises.student import BACKUP_DIR, update_student_copies
     from .notebooks import course_notebooks
 
     paths = [Path(p) for p in args.notebooks] or course_notebooks()
-    for out in write_student_copies(paths, Path(args.out)):
+    report = update_student_copies(paths, Path(args.out), force=args.force)
+    for edited, backup in report.backups:
+        print(f"saved your edited {edited} as {backup}")
+    for out in report.written:
         print(f"wrote {out}")
+    for out in report.kept:
+        print(f"kept {out}: you have edited it, so it was not overwritten. To replace it with a fresh copy, run "
+              f"`python -m cs109par student --force` (your copy is then moved to {Path(args.out) / BACKUP_DIR}/ "
+              "first).")
     return 0
 
 
@@ -49,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("student", help="write gapped copies of the notebooks (solutions replaced by stubs)")
     p.add_argument("notebooks", nargs="*", help="notebook paths (default: all course notebooks)")
     p.add_argument("--out", default="student", help="output folder (default: student/)")
+    p.add_argument("--force", action="store_true",
+                   help="also replace copies you have edited (each is moved to <out>/backups/ first)")
     p.set_defaults(func=_student)
 
     # The cluster command lives with the cluster code. Imported here, not guarded: a broken module

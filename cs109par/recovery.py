@@ -1,13 +1,18 @@
 """Worker functions for notebook 02 (joblib): toy CPU work, and a loop of fits that can crash.
 
-They live in a module, not in the notebook, so that joblib's worker processes import them by name
-under every start method (see notebook 01 on pickling).
+They live in a module, not in the notebook. joblib's default backend (loky) pickles with cloudpickle
+and could also send a function defined in a notebook, by value; a module function is sent by name by
+every pickler (the standard ``pickle`` of ``multiprocessing`` too), and the workers import it, under
+every start method (see notebook 01 on pickling).
 
-* :func:`python_work` keeps the GIL (pure-Python arithmetic): threads cannot run it in parallel.
+* :func:`python_work` keeps the GIL (pure-Python arithmetic): on the default (GIL) build of CPython,
+  threads cannot run it in parallel (a free-threaded build, 3.13t/3.14t, can).
 * :func:`hash_work` spends its time in C code that releases the GIL (SHA-256): threads can.
 * :func:`fit_fold` is one model fit of the course's grid search; :func:`fit_loop` runs many of them
   in a row and can crash on purpose after a given number, to show ``joblib.Memory`` as failure
-  recovery: cache each fit on disk, and a rerun only computes what is missing.
+  recovery: cache each fit on disk, and a rerun only computes what is missing. (The cache checks
+  ``fit_fold``'s own source, not the code it calls, ``gridsearch.evaluate`` and the rest: after
+  changing those, clear the cache.)
 
 >>> python_work(10)
 285

@@ -9,6 +9,7 @@ the context manager.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import psutil
 import pytest
@@ -59,6 +60,20 @@ def test_controller_and_engines_listen_on_loopback_only(cluster):
     assert listening, "the controller should listen somewhere"
     assert set(listening) == {"127.0.0.1"}
     assert {ip for ip, _ in cluster.listening_addresses()} == {"127.0.0.1"}
+
+
+def test_the_cluster_keeps_its_files_where_jupyterlab_does_not_adopt_it(cluster):
+    """ipyparallel's JupyterLab extension loads every cluster file it finds in the IPython profiles and, when that
+    cluster stops, logs each process's output (engine shutdown tracebacks) into the `make lab` terminal: ours
+    keeps its cluster file, logs and connection files in a private folder, removed when it stops."""
+    from ipyparallel.cluster.cluster import ClusterManager
+    from IPython.paths import get_ipython_dir
+
+    private = Path(cluster.cluster.profile_dir)
+    assert list((private / "security").glob("cluster-*.json")), "no cluster file in the private folder"
+    assert Path(get_ipython_dir()).resolve() not in private.resolve().parents
+    seen = ClusterManager().load_clusters()  # what the JupyterLab extension finds
+    assert all(c.cluster_id != cluster.cluster.cluster_id for c in seen.values())
 
 
 def test_engines_run_memmapped_grid_search_tasks_like_the_client(cluster, grid_tasks):
@@ -114,9 +129,11 @@ def test_killing_an_engine_mid_map_loses_one_task_which_resubmitting_recovers(cl
 def test_stop_leaves_no_process_behind(cluster):
     procs = cluster.processes()
     assert procs, "the surviving engine, its nanny and the controller are still running"
+    private = Path(cluster.cluster.profile_dir)
     cluster.stop()
     cluster.stop()  # idempotent
     assert cluster.processes() == []
+    assert not private.exists(), "the cluster's private profile folder (logs, connection files) is left behind"
     assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in procs if psutil.pid_exists(p.pid))
     assert "stopped" in repr(cluster)
 

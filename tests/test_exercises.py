@@ -43,15 +43,15 @@ def test_checkers_treat_the_stub_values_as_unanswered(capsys):
 
 
 def test_the_recipe_comes_only_on_a_later_wrong_try(capsys):
-    from cs109par.exercises import nb00
+    from cs109par.exercises import nb01
 
     reset_tries()
-    nb00.check_spark_sum(4950)
+    nb01.check_chunk_size(lambda n, k: n // k)
     first = capsys.readouterr().out
-    nb00.check_spark_sum(4950)
+    nb01.check_chunk_size(lambda n, k: n // k)
     second = capsys.readouterr().out
-    assert "range(a, b)" in first and "The way:" not in first
-    assert "The way:" in second and "sc.parallelize(range(1, 101)).sum()" in second
+    assert "rounds down" in first and "The way:" not in first
+    assert "The way:" in second and "-(-n_items // n_chunks)" in second
     reset_tries()
 
 

@@ -35,7 +35,7 @@ spark = session("kernel-death", master="local[1]")
 jvms = [p.pid for p in psutil.Process().children(recursive=True) if "java" in p.name()]
 cluster = standalone.StandaloneCluster(workers=1, cores=1).start()
 print(json.dumps({"engines": ipp.id, "standalone": cluster.id, "spark_jvms": jvms,
-                  "engine_pids": [p.pid for p in ipp.processes()]}))
+                  "engine_pids": [p.pid for p in ipp.processes()], "engine_profile": ipp.cluster.profile_dir}))
 """
 
 
@@ -91,6 +91,8 @@ def test_engines_spark_and_a_standalone_cluster_die_with_a_sigkilled_kernel():
         while time.time() - killed_at < 10:
             left = (processes.marked(started["engines"]) + processes.marked(started["standalone"])
                     + _alive(started["spark_jvms"]))
+            if os.path.exists(started["engine_profile"]):  # the engines' logs and connection files go too
+                left.append(started["engine_profile"])
             if not left:
                 break
             time.sleep(0.25)

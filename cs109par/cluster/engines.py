@@ -18,19 +18,24 @@ or, when the cluster must outlive one cell (a notebook), with an explicit handle
         cluster.stop()              # idempotent; also runs when the Python process exits
 
 Everything binds to 127.0.0.1, ipyparallel's own INFO logging stays out of the notebook, and
-waiting for engines prints nothing (no progress widget). Every process of the cluster carries its
-id in its environment (:mod:`cs109par.cluster.processes`), and a watchdog process stops them all
-when the process that started them dies without stopping them (a kernel killed by the OOM killer,
-a forced restart): no engine outlives its notebook. The rest of the module is what notebook 03
+waiting for engines prints nothing (no progress widget). The cluster keeps its IPython profile (its
+cluster file, connection files and the processes' logs) in a private temporary folder, removed when it
+stops: a cluster file in ``~/.ipython`` would be adopted by ipyparallel's JupyterLab extension, which
+then logs every process's output into the ``make lab`` terminal when the cluster stops. Every process
+of the cluster carries its id in its environment (:mod:`cs109par.cluster.processes`), and a watchdog
+process stops them all when the process that started them dies without stopping them (a kernel
+killed by the OOM killer, a forced restart): no engine outlives its notebook. The rest of the module is what notebook 03
 shows: plain-text progress for asynchronous results (:func:`wait_with_progress`), killing an engine
 for real in the middle of a task (:meth:`Engines.kill`), finding and resubmitting the tasks that
 died with it (:func:`failed_indices`, :func:`resubmit_failed`), and measuring what the client sends
 (:func:`message_bytes`) and what the engines hold (:func:`memory`).
 
 Functions that engines run live in importable modules (here, or :mod:`cs109par.gridsearch`).
-ipyparallel sends a function's code to the engines with cloudpickle-like serialization, but a
-function defined in a notebook finds its globals (imports, helpers) only in the notebook; a module
-function's globals are its module, which every engine imports.
+ipyparallel does not send a function by name the way ``pickle`` does: it sends its compiled code
+(bytecode, defaults, closure) and rebuilds it on the engine. There, a module function gets its
+module's namespace as its globals (the engine imports the module), so its imports and helpers are
+found; a function defined in a notebook gets the engine's own namespace instead, where the notebook's
+imports and helpers exist only if they were pushed there.
 """
 
 from __future__ import annotations
@@ -39,8 +44,10 @@ import atexit
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -66,12 +73,14 @@ class Engines:
     :meth:`stop`; a cluster left running is also stopped when the Python process exits.
     """
 
-    def __init__(self, cluster: Any, client: Any, n: int, cluster_id: str, watchdog: Any = None) -> None:
+    def __init__(self, cluster: Any, client: Any, n: int, cluster_id: str, watchdog: Any = None,
+                 profile_dir: str | None = None) -> None:
         self.cluster = cluster
         self.client = client
         self.n = n
         self.id = cluster_id  # every process of this cluster carries it (processes.MARKER)
         self._watchdog = watchdog
+        self._profile_dir = profile_dir  # the cluster's private IPython profile folder (logs, connection files)
         self._pids: dict[int, int] = {}
         self._stopped = False
         atexit.register(self._stop_at_exit)
@@ -174,12 +183,18 @@ class Engines:
         finally:
             processes.stop_marked(self.id, grace=grace)
             _call_off(self._watchdog)
+            self._remove_profile_dir()
 
     def _stop_at_exit(self) -> None:
         self._stopped = True
         self.cluster.shutdown_atexit = False  # we do it here, more surely: kill what is left
         processes.stop_marked(self.id, grace=0.5)
         _call_off(self._watchdog)
+        self._remove_profile_dir()
+
+    def _remove_profile_dir(self) -> None:
+        if self._profile_dir:
+            shutil.rmtree(self._profile_dir, ignore_errors=True)
 
     def __enter__(self) -> Engines:
         return self
@@ -196,22 +211,29 @@ def start(n: int = 2, timeout: float = DEFAULT_TIMEOUT) -> Engines:
     """Start a controller and ``n`` engines on 127.0.0.1 and wait until all ``n`` have registered.
 
     Raises :class:`EnginesError` (after stopping whatever did start) when they are not all up
-    within ``timeout`` seconds. Nothing is printed: ipyparallel's logging is set to errors only and
-    no progress widget is shown, so notebook outputs stay the same from run to run.
+    within ``timeout`` seconds; the processes' logs are then kept, in the folder the message names.
+    Nothing is printed: ipyparallel's logging is set to errors only and no progress widget is shown,
+    so notebook outputs stay the same from run to run.
     """
     import ipyparallel as ipp
 
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
     cluster_id = f"ipp-{uuid.uuid4().hex[:12]}"
+    # A private profile folder, not ~/.ipython/profile_default: ipyparallel's JupyterLab extension watches
+    # the profiles' cluster files and would adopt this cluster, logging every process's output (pages of
+    # engine shutdown tracebacks) into the `make lab` terminal when it stops. Logs and connection files
+    # stay in this folder, which goes with the cluster.
+    profile_dir = tempfile.mkdtemp(prefix="cs109par-ipp-")
     cluster = ipp.Cluster(
         n=n,
         controller_ip=LOOPBACK,
         log_level=logging.ERROR,
+        profile_dir=profile_dir,
         load_profile=False,  # the same cluster for everyone, whatever an IPython profile says
     )
-    # ipyparallel's own record of the cluster goes too when the watchdog has to step in
-    watchdog = processes.start_watchdog(cluster_id, remove=[cluster.cluster_file])
+    # ipyparallel's record of the cluster, its logs and connection files go too when the watchdog steps in
+    watchdog = processes.start_watchdog(cluster_id, remove=[profile_dir])
     client = None
     # The controller, engines and nannies inherit the marker: the watchdog and stop() find them by it.
     saved = os.environ.get(processes.MARKER)
@@ -238,7 +260,7 @@ def start(n: int = 2, timeout: float = DEFAULT_TIMEOUT) -> Engines:
             f"({type(exc).__name__}: {exc}). The machine may be busy: try again with a longer "
             f"timeout, or fewer engines. Their logs are in {cluster.profile_dir}/log."
         ) from exc
-    return Engines(cluster, client, n, cluster_id, watchdog)
+    return Engines(cluster, client, n, cluster_id, watchdog, profile_dir=profile_dir)
 
 
 def _restore_env(name: str, value: str | None) -> None:
