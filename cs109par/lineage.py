@@ -19,6 +19,7 @@ moves data between all partitions, so the next stage waits for the whole previou
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 __all__ = ["Node", "Lineage", "of", "debug_string", "draw", "draw_dataflow"]
@@ -159,30 +160,62 @@ def of(rdd) -> Lineage:
 
 
 def _layout(g: Lineage) -> dict[int, tuple[float, float]]:
-    """x = longest path from a source (data flows left to right), y = lane within a column."""
-    depth: dict[int, int] = {}
+    """One row per stage, in the order Spark runs them (top to bottom); inside a row, x = longest path
+    from the stage's first RDDs (data flows left to right) and lanes for RDDs side by side."""
+    local: dict[int, int] = {}
 
-    def d(n: int) -> int:
-        if n not in depth:
-            ps = g.parents(n)
-            depth[n] = 0 if not ps else 1 + max(d(p) for p, _ in ps)
-        return depth[n]
+    def depth(n: int) -> int:
+        if n not in local:
+            same = [p for p, shuffle in g.parents(n) if not shuffle and g.stage_of[p] == g.stage_of[n]]
+            local[n] = 1 + max(depth(p) for p in same) if same else 0
+        return local[n]
 
-    for n in g.nodes:
-        d(n)
-    columns: dict[int, list[int]] = {}
+    cells: dict[tuple[int, int], list[int]] = {}
     for n in sorted(g.nodes, key=lambda n: (g.stage_of[n], n)):
-        columns.setdefault(depth[n], []).append(n)
-    pos = {}
-    for x, members in columns.items():
-        for i, n in enumerate(members):
-            pos[n] = (float(x), -(i - (len(members) - 1) / 2))
+        cells.setdefault((g.stage_of[n], depth(n)), []).append(n)
+    lanes = {s: max(len(ms) for (st, _), ms in cells.items() if st == s) for s in g.stages}
+    top, pos = 0.0, {}
+    for s in g.stages:
+        for (st, x), members in cells.items():
+            if st == s:
+                for i, n in enumerate(members):
+                    pos[n] = (float(x), top - i - (lanes[s] - len(members)) / 2)
+        top -= lanes[s] + _ROW_GAP
     return pos
 
 
+#: Vertical room between two stage rows (in lanes): where the shuffle arrows and their labels go.
+_ROW_GAP = 0.75
+
+
+def _wrap_camel(word: str, width: int) -> list[str]:
+    """``MapPartitionsRDD`` -> ``["MapPartitions", "RDD"]``: split at capitals into lines of at most
+    ``width`` characters (a single longer part stays whole)."""
+    lines = [""]
+    for part in (p for p in re.split(r"(?<=[a-z])(?=[A-Z])", word) if p):
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append(part)
+        else:
+            lines[-1] += part
+    return lines
+
+
+def _box_label(node: Node, width: int = 13) -> str:
+    """The JVM class, its id, the operation, each wrapped to fit a box: ``MapPartitions`` /
+    ``RDD [1]`` / ``textFile``."""
+    lines = _wrap_camel(node.kind, width)
+    ident = f"[{node.id}]"
+    if len(lines[-1]) + 1 + len(ident) <= width + 2:
+        lines[-1] += " " + ident
+    else:
+        lines.append(ident)
+    return "\n".join(lines + _wrap_camel(node.operation, width + 2) + (["(cached)"] if node.cached else []))
+
+
 def draw(g: Lineage, ax=None, title: str | None = None):
-    """Draw a lineage: RDDs as boxes, data flowing left to right, one shaded box per stage, shuffle
-    dependencies as thick red arrows crossing the stage boundary. Returns the matplotlib Axes."""
+    """Draw a lineage: one row per stage (shaded), RDDs as boxes with data flowing left to right,
+    shuffle dependencies as thick red dashed arrows down to the next stage's row. Sized for a
+    notebook: about 1.6 inches per box column. Returns the matplotlib Axes."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 
@@ -190,48 +223,54 @@ def draw(g: Lineage, ax=None, title: str | None = None):
     xs = [x for x, _ in pos.values()]
     ys = [y for _, y in pos.values()]
     if ax is None:
-        width = max(5.0, 1.9 * (max(xs) - min(xs) + 1))
-        height = max(2.4, 1.5 * (max(ys) - min(ys) + 1) + 1.0)
+        width = max(5.0, 1.6 * (max(xs) - min(xs) + 1.1))
+        height = 1.1 * (max(ys) - min(ys) + 1.25) + 0.35
         _, ax = plt.subplots(figsize=(width, height))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    bw, bh = 0.78, 0.52  # box size in data units
+    bw, bh = 0.88, 0.68  # box size in data units
     # Stage backgrounds.
     for s in g.stages:
         members = [pos[n] for n in g.nodes if g.stage_of[n] == s]
-        x0 = min(x for x, _ in members) - bw / 2 - 0.08
-        x1 = max(x for x, _ in members) + bw / 2 + 0.08
-        y0 = min(y for _, y in members) - bh / 2 - 0.12
-        y1 = max(y for _, y in members) + bh / 2 + 0.22
+        x0 = min(x for x, _ in members) - bw / 2 - 0.06
+        x1 = max(x for x, _ in members) + bw / 2 + 0.06
+        y0 = min(y for _, y in members) - bh / 2 - 0.27
+        y1 = max(y for _, y in members) + bh / 2 + 0.2
         ax.add_patch(
             FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0.02,rounding_size=0.08",
                            facecolor=colors[s % len(colors)], alpha=0.12, edgecolor=colors[s % len(colors)])
         )
-        ax.text(x0 + 0.05, y1 - 0.03, f"stage {s}", ha="left", va="top", fontsize=9, fontweight="bold",
-                color=colors[s % len(colors)])
-    # Edges.
+        ax.text(x1 - 0.04, y1 - 0.02, f"stage {s}", ha="right", va="top", fontsize=10, fontweight="bold",
+                color=colors[s % len(colors)])  # top right: the shuffle arrow into a row ends top left
+    # Edges: narrow ones inside a row, shuffles from the bottom of one row's box to the top of the next's.
     for p, c, shuffle in g.edges:
         (x0, y0), (x1, y1) = pos[p], pos[c]
+        if shuffle and g.stage_of[p] != g.stage_of[c]:
+            start, end = (x0, y0 - bh / 2 - 0.2), (x1, y1 + bh / 2)
+        else:
+            start, end = (x0 + bw / 2, y0), (x1 - bw / 2, y1)
         ax.annotate(
-            "", xy=(x1 - bw / 2, y1), xytext=(x0 + bw / 2, y0),
+            "", xy=end, xytext=start,
             arrowprops=dict(arrowstyle="-|>", lw=2.2 if shuffle else 1.2, color="crimson" if shuffle else "0.3",
                             linestyle="--" if shuffle else "-", shrinkA=0, shrinkB=0),
         )
-        if shuffle:
-            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.12, "shuffle", ha="center", va="bottom", fontsize=8,
-                    color="crimson")
+        if shuffle:  # beside the middle of the arrow, clear of the line and of the boxes
+            ax.annotate("shuffle", xy=((start[0] + end[0]) / 2, (start[1] + end[1]) / 2), xytext=(8, -4),
+                        textcoords="offset points", ha="left", va="top", fontsize=9.5, color="crimson",
+                        fontweight="bold")
     # Boxes.
     for n, node in g.nodes.items():
         x, y = pos[n]
         ax.add_patch(FancyBboxPatch((x - bw / 2, y - bh / 2), bw, bh, boxstyle="round,pad=0.01,rounding_size=0.05",
-                                    facecolor="white", edgecolor="0.25", lw=1.5 if n == g.root else 1.0))
-        ax.text(x, y, node.label, ha="center", va="center", fontsize=7.5)
-        ax.text(x, y - bh / 2 - 0.03, f"{node.partitions} partitions", ha="center", va="top", fontsize=6.5,
-                color="0.4")
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+                                    facecolor="white", edgecolor="0.25", lw=1.6 if n == g.root else 1.0))
+        ax.text(x, y, _box_label(node), ha="center", va="center", fontsize=8.5, linespacing=1.15)
+        ax.text(x, y - bh / 2 - 0.03, f"{node.partitions} partitions", ha="center", va="top", fontsize=8.5,
+                color="0.35")
+    ax.set_xlim(min(xs) - 0.55, max(xs) + 0.55)
+    ax.set_ylim(min(ys) - 0.65, max(ys) + 0.6)
     ax.set_aspect("auto")
     ax.axis("off")
-    ax.set_title(title or f"lineage of RDD {g.root}: {len(g.stages)} stage(s), {len(g.shuffles)} shuffle(s)")
+    ax.set_title(title or f"lineage of RDD {g.root}: {len(g.stages)} stage(s), {len(g.shuffles)} shuffle(s)",
+                 fontsize=11)
     return ax
 
 

@@ -126,11 +126,12 @@ def plot_three_ways(names: Sequence[str], seconds: Sequence[float], scores: Sequ
     fig, (ax_t, ax_s) = plt.subplots(1, 2, figsize=(9, 3.5))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"][: len(names)]
     bars = ax_t.bar(names, seconds, color=colors)
-    ax_t.bar_label(bars, fmt="%.2f s")
+    ax_t.bar_label(bars, fmt="%.2f s", padding=2)
+    ax_t.set_ylim(top=max(seconds) * 1.18)  # room for the labels inside the frame
     ax_t.set_ylabel("wall time (s)")
     ax_t.set_title("time (lower is better)")
     bars = ax_s.bar(names, scores, color=colors)
-    ax_s.bar_label(bars, fmt="%.4f")
+    ax_s.bar_label(bars, fmt="%.4f", padding=2)
     ax_s.set_ylim(min(scores) - 0.05, 1.0)
     ax_s.set_ylabel("best mean CV accuracy")
     ax_s.set_title("best score (same is the point)")

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,9 +162,42 @@ def reset_tries() -> None:
 
 
 def short(exc: BaseException, limit: int = 200) -> str:
-    """The first line of an exception's message, cut to ``limit`` characters (Spark's are pages long)."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """The first line of an exception's message, cut to ``limit`` characters (Spark's are pages long).
+
+    Spark's own errors put the useful line elsewhere, so for them it is the worker's exception (the
+    last line of a Python worker's traceback) or the JVM's deepest ``Caused by:``, without the
+    package paths of the wrapping exception classes.
+
+    >>> short(ValueError("bad value\\nmore detail"))
+    'bad value'
+    >>> short(RuntimeError("An exception was thrown from the Python worker:\\nTraceback (most recent call "
+    ...                    "last):\\n  File ...\\nTypeError: argument of type 'Broadcast' is not iterable"))
+    "TypeError: argument of type 'Broadcast' is not iterable"
+    >>> short(RuntimeError("An error occurred while calling o1.count.\\n: org.apache.spark.SparkException: "
+    ...                    "Job aborted\\nCaused by: java.io.IOException: org.apache.spark.SparkException: "
+    ...                    "[X] Attempted to use Broadcast(3) after it was destroyed (destroy at "
+    ...                    "NativeMethodAccessorImpl.java:0)  SQLSTATE: XX000"))
+    'SparkException: [X] Attempted to use Broadcast(3) after it was destroyed'
+    """
+    message = str(exc).strip()
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    text = lines[0]
+    if "Traceback (most recent call last)" in message:  # a Python worker's error, wrapped by Spark
+        text = lines[-1]
+    elif text.startswith("An error occurred while calling"):  # a JVM error through Py4J
+        causes = [line[len("Caused by:"):].strip() for line in lines if line.startswith("Caused by:")]
+        text = causes[-1] if causes else (lines[1].lstrip(": ") if len(lines) > 1 else text)
+    text = re.sub(r"\s+SQLSTATE: \w+$", "", text)
+    text = re.sub(r"\s*\((?:\w+ at )?[\w$.]+\.(?:java|scala):\d+\)$", "", text)  # "(destroy at X.java:0)"
+    while re.match(rf"{_CLASS}: {_CLASS}: ", text):  # java.io.IOException: org.apache...SparkException: ...
+        text = text.split(": ", 1)[1]
+    text = re.sub(r"^(?:[a-z_][\w$]*\.)+(?=[A-Z][\w$]*: )", "", text)  # keep the class, drop its package
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_CLASS = r"(?:[a-z_][\w$]*\.)+[A-Z][\w$]*"
 
 
 # --- building blocks for checkers -----------------------------------------------------------------

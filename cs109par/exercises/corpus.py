@@ -34,11 +34,21 @@ def lines() -> list[str]:
     return parts[:-1] if t.endswith("\n") else parts
 
 
-def top_long_words(k: int = 5, min_length: int = 8) -> list[tuple[str, int]]:
-    """The ``k`` most frequent words of at least ``min_length`` characters, as ``(word, count)``, most
-    frequent first, ties broken alphabetically."""
-    counts = Counter(w for w in words() if len(w) >= min_length)
+def top_long(some_words: list[str], k: int = 5, min_length: int = 8) -> list[tuple[str, int]]:
+    """The ``k`` most frequent of ``some_words`` with at least ``min_length`` characters, as
+    ``(word, count)``, most frequent first, ties broken alphabetically.
+
+    >>> top_long(["parallel", "parallel", "zucchini", "executor", "spark"], k=2)
+    [('parallel', 2), ('executor', 1)]
+    """
+    counts = Counter(w for w in some_words if len(w) >= min_length)
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
 
-__all__ = ["text", "words", "lines", "top_long_words"]
+def top_long_words(k: int = 5, min_length: int = 8) -> list[tuple[str, int]]:
+    """The ``k`` most frequent words of the corpus of at least ``min_length`` characters, as
+    ``(word, count)``, most frequent first, ties broken alphabetically."""
+    return top_long(words(), k, min_length)
+
+
+__all__ = ["text", "words", "lines", "top_long", "top_long_words"]

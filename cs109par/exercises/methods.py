@@ -40,14 +40,32 @@ def is_broadcast(obj: Any) -> bool:
     return isinstance(obj, Broadcast)
 
 
-def spark_jobs_on(rdd: Any) -> list[int]:
+def spark_context() -> Any:
+    """The SparkContext running in this process, or ``None`` (a checker that builds its own test data
+    uses the student's Spark, never starts one)."""
+    try:
+        from pyspark import SparkContext
+    except ImportError:  # pragma: no cover
+        return None
+    return SparkContext._active_spark_context
+
+
+def spark_jobs_on(rdd: Any, *, own_stage: bool = False) -> list[int]:
     """Ids of the finished Spark jobs one of whose stages computed ``rdd`` or one of its ancestors
-    (the stages' ``rddIds`` meet the RDD's lineage). Empty when no action ever ran on it."""
+    (the stages' ``rddIds`` meet the RDD's lineage). Empty when no action ever ran on it.
+
+    With ``own_stage``, only the RDDs of ``rdd``'s own stage (after its last shuffle) count, not the
+    ancestors it shares with other RDDs: ``words.distinct()`` made a moment ago has had no job, even if
+    ``words`` has. (PySpark fuses an action's function into the RDD's own, so the job may show the
+    stage's JVM RDDs rather than ``rdd``'s last one.)"""
     from .. import lineage
     from ..sparkmetrics import rest
 
     sc = rdd.context
-    ids = set(lineage.of(rdd).nodes)
+    graph = lineage.of(rdd)
+    ids = set(graph.nodes)
+    if own_stage:
+        ids = {n for n in ids if graph.stage_of[n] == graph.stage_of[graph.root]}
     stage_rdds = {s["stageId"]: set(s.get("rddIds", [])) for s in rest(sc, "stages")}
     jobs = []
     for job in rest(sc, "jobs"):
@@ -88,14 +106,24 @@ def _has_contents(cell: Any) -> bool:
     return True
 
 
-def references(func: Any, kind: type) -> bool:
-    """Does ``func`` (a function, a partial, or a PySpark RDD's function chain) refer to an object of
-    type ``kind``? For an RDD made by Python transformations, its fused function is examined."""
+def referenced(func: Any, kind: type | tuple[type, ...]) -> list[Any]:
+    """The objects of type ``kind`` that ``func`` (a function, a partial, or a PySpark RDD's function
+    chain) refers to, e.g. the :class:`pyspark.Broadcast` handles an RDD's lambdas read."""
     if is_rdd(func):
         func = getattr(func, "func", None)
         if func is None:
-            return False
-    return any(isinstance(obj, kind) for obj in _objects_of(func, set()))
+            return []
+    found: list[Any] = []
+    for obj in _objects_of(func, set()):
+        if isinstance(obj, kind) and not any(obj is seen for seen in found):
+            found.append(obj)
+    return found
+
+
+def references(func: Any, kind: type | tuple[type, ...]) -> bool:
+    """Does ``func`` (a function, a partial, or a PySpark RDD's function chain) refer to an object of
+    type ``kind``? For an RDD made by Python transformations, its fused function is examined."""
+    return bool(referenced(func, kind))
 
 
 def parallel_ran(parallel: Any, n_tasks: int | None = None) -> bool:
@@ -110,4 +138,4 @@ def parallel_ran(parallel: Any, n_tasks: int | None = None) -> bool:
     return done > 0 and (n_tasks is None or done == n_tasks)
 
 
-__all__ = ["is_rdd", "is_broadcast", "spark_jobs_on", "references", "parallel_ran"]
+__all__ = ["is_rdd", "is_broadcast", "spark_context", "spark_jobs_on", "referenced", "references", "parallel_ran"]
