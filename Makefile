@@ -15,7 +15,7 @@ ROOT_FLAG = $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 PYTEST_ARGS ?= --durations=10
 NBVAL = --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: help setup lab run test unit notebooks doctor student bench slides clean
+.PHONY: help setup lab run test unit notebooks doctor student grade bench slides clean
 
 help:
 	@echo "make lab      set up (first time) and open the course in JupyterLab"
@@ -23,6 +23,7 @@ help:
 	@echo "make run      execute every notebook headless, in place (no browser)"
 	@echo "make doctor   check Java, Spark and packages on this machine"
 	@echo "make student  write gapped student copies of the notebooks to student/"
+	@echo "make grade SUBMISSIONS=\"hand-ins/*.ipynb\"  grade collected copies (runs students' code: see README)"
 	@echo "make unit     only the unit tests (tests/)"
 	@echo "make notebooks  only nbval over notebooks/ (one: make notebooks NB=04)"
 	@echo "make bench    run the benchmarks and print the measured ratios"
@@ -58,6 +59,14 @@ doctor: setup
 
 student: setup
 	$(BIN)/python -m cs109par student --out student
+
+# Grade collected notebooks: make grade SUBMISSIONS="hand-ins/*.ipynb" GRADE_ARGS="--hidden ../hidden.yml"
+# (writes grades/grades.csv and grades/feedback/). It runs the students' code: README, "For instructors".
+SUBMISSIONS ?=
+GRADE_ARGS ?=
+grade: setup
+	@test -n "$(strip $(SUBMISSIONS))" || { echo 'name what to grade: make grade SUBMISSIONS="hand-ins/*.ipynb"'; exit 2; }
+	$(BIN)/python -m cs109par grade $(SUBMISSIONS) $(GRADE_ARGS)
 
 bench: setup
 	$(BIN)/python -m benchmarks

@@ -14,6 +14,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "ipyparallel grid search 2 engines vs 1": (">=", 1.8),
     "Spark byte ranges vs Counter": (">=", 1.0),
     "session() start + first job vs bare SparkSession.builder": ("<=", 1.1),
+    "grading 2 jobs vs 1": (">=", 1.6),
 }
 
 

@@ -2,7 +2,8 @@
 
 Commands: ``doctor`` (preflight checks), ``execute`` (run notebooks headless, in place),
 ``student`` (write gapped student copies of the notebooks), ``cluster`` (a Spark standalone
-cluster on this machine: :mod:`cs109par.cluster.cli`).
+cluster on this machine: :mod:`cs109par.cluster.cli`), ``grade`` (grade submitted notebooks:
+:mod:`cs109par.grading`).
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cluster import cli as cluster_cli
 
     cluster_cli.register(sub)
+    from .grading import cli as grading_cli
+
+    grading_cli.register(sub)
     return parser
 
 
