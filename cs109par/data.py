@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import os
 import random
+import tempfile
 from pathlib import Path
 
 #: The lecture's toy word-count input.
 ANIMALS = ["cat", "elephant", "rat", "rat", "cat"]
 
 DATA_ENV = "CS109PAR_DATA"
+SHARED_ENV = "CS109PAR_SHARED_DIR"
 CORPUS_NAME = "python-docs.txt"
 _MB = 1_000_000
 
@@ -49,6 +51,33 @@ def generated_dir() -> Path:
     folder = data_dir() / "generated"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+def shared_dir() -> Path:
+    """A folder every executor reads and writes at the same path: ``$CS109PAR_SHARED_DIR``, else
+    ``data/generated/`` of this checkout.
+
+    Executors on other machines see their own disk: a file the driver writes to its temp folder is not
+    there for them, and what they write there (``saveAsTextFile``'s part files) never reaches the driver,
+    whose save still reports success. On a real cluster, point ``CS109PAR_SHARED_DIR`` at storage mounted
+    at the same path on every machine (NFS and the like), or use ``hdfs://`` / ``s3a://`` paths.
+
+    >>> shared_dir().is_dir()
+    True
+    """
+    folder = Path(os.environ.get(SHARED_ENV) or generated_dir())
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def shared_tempdir(prefix: str = "cs109par-") -> Path:
+    """A new, empty folder inside :func:`shared_dir` (remove it with ``shutil.rmtree`` when done).
+
+    >>> folder = shared_tempdir("doc-"); folder.parent == shared_dir(), list(folder.iterdir())
+    (True, [])
+    >>> import shutil; shutil.rmtree(folder)
+    """
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=shared_dir()))
 
 
 def validate_text_file(path: str | os.PathLike, *, allow_empty: bool = False) -> Path:
@@ -155,6 +184,8 @@ __all__ = [
     "DataError",
     "data_dir",
     "generated_dir",
+    "shared_dir",
+    "shared_tempdir",
     "validate_text_file",
     "read_text",
     "corpus_path",

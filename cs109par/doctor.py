@@ -83,6 +83,33 @@ def check_spark_env() -> Check:
                  f"no SPARK_HOME / PYSPARK_SUBMIT_ARGS overrides; executors run {jvm.executor_python()}")
 
 
+def check_spark_network(master: str | None = None) -> Check:
+    """Which master ``session()`` will use, where its driver will listen and why (the rule is
+    :func:`cs109par.jvm.driver_address`); for a standalone master, whether its port answers."""
+    import socket
+
+    from .spark import resolve_master  # no pyspark import: that module loads it only to start a session
+
+    master = resolve_master(master)
+    try:
+        network = jvm.driver_address(master)
+    except jvm.SparkEnvError as exc:
+        detail, _, fix = str(exc).partition("\n")
+        return Check("Spark network", False, f"master {master}: {detail}", fix.strip())
+    where = "loopback only" if network.loopback else "reachable from that network; the web UI stays on 127.0.0.1"
+    detail = f"master {master}; driver on {network.address} ({network.reason}; {where})"
+    endpoint = jvm.master_endpoint(master)
+    if master.startswith("spark://") and endpoint is not None:
+        try:
+            with socket.create_connection(endpoint, timeout=5):
+                pass
+        except OSError as exc:
+            return Check("Spark network", False, f"{detail}; the master's port does not answer ({exc})",
+                         "Check CS109PAR_SPARK_MASTER (the master's web UI shows its spark://host:port) and that "
+                         "the master runs; or unset it to work locally.")
+    return Check("Spark network", True, detail)
+
+
 WSL_FIRST = (
     "Easiest on Windows: use WSL 2 (`wsl --install` in an administrator PowerShell, then follow the README's "
     "Linux steps inside Ubuntu); Spark, ipyparallel and multiprocessing behave there as in the notebooks."
@@ -203,7 +230,8 @@ def check_spark_session() -> Check:
 
 def run_checks(spark: bool = True) -> list[Check]:
     """Run every check (the Spark start-up check only when Java is fine and ``spark`` is true)."""
-    results = [check_python(), check_packages(), check_java(), check_spark_env(), check_cpus(), check_memory()]
+    results = [check_python(), check_packages(), check_java(), check_spark_env(), check_cpus(), check_memory(),
+               check_spark_network()]
     windows = check_windows()
     if windows is not None:
         results.append(windows)

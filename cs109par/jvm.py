@@ -9,7 +9,8 @@ module imports none of them. It owns
   a ``PYSPARK_PYTHON`` that does not run: each gets the same clear error from the doctor, from
   :func:`cs109par.spark.session` and from a standalone cluster;
 * the Python the executors run (:func:`executor_python`);
-* the loopback address everything binds to (:data:`LOOPBACK`);
+* the loopback address everything binds to (:data:`LOOPBACK`), and the one rule for where a driver must
+  listen when its master is on another machine (:func:`driver_address`);
 * the end of a JVM's log for error messages (:func:`tail`);
 * the timeouts the course waits for JVMs with (named, so that a slow machine is one edit away).
 
@@ -21,13 +22,18 @@ module imports none of them. It owns
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 #: Java major versions PySpark 4 supports.
 SUPPORTED_JAVA = (17, 21)
@@ -47,6 +53,11 @@ REST_TIMEOUT = 60.0
 JOB_EVENT_TIMEOUT = 300.0
 #: How long a gated task waits for its gate to open before it gives up and runs on.
 GATE_TIMEOUT = 600.0
+#: How long :func:`cs109par.spark.session` waits for the first executor of a cluster application before it
+#: stops the session and says why none came (``$CS109PAR_EXECUTOR_TIMEOUT`` overrides it; 0 = do not wait).
+#: Measured against ``cluster up``'s master (2 cores, load 4-8): both executors had registered by the time the
+#: session was built in 6 of 6 starts, so the wait costs nothing there (session + first job 14-18 s either way).
+EXECUTOR_TIMEOUT = 60.0
 
 INSTALL_JAVA = (
     "Install Java 17 (or 21), then open a new terminal:\n"
@@ -229,9 +240,172 @@ def tail(path: str | os.PathLike, lines: int = 15, indent: str = "") -> str:
     return "\n".join(indent + line for line in text[-lines:])
 
 
+
+# --------------------------------------------------------------------------------------- the network
+
+#: Set it to the address executors on other machines reach this machine at (it wins over the route rule).
+DRIVER_HOST_ENV = "CS109PAR_DRIVER_HOST"
+#: Seconds :func:`cs109par.spark.session` waits for a cluster's first executor (overrides :data:`EXECUTOR_TIMEOUT`).
+EXECUTOR_TIMEOUT_ENV = "CS109PAR_EXECUTOR_TIMEOUT"
+# A documentation-only address (TEST-NET-2, RFC 5737): routing a UDP socket to it names the address of the
+# default route without sending anything.
+_DEFAULT_ROUTE_PROBE = ("198.51.100.1", 9)
+
+
+class DriverAddress(NamedTuple):
+    """Where a driver listens so that its executors can connect back, and why there."""
+
+    address: str
+    reason: str
+
+    @property
+    def loopback(self) -> bool:
+        return is_loopback(self.address)
+
+
+def is_local_master(master: str) -> bool:
+    """Does ``master`` run the executors inside this machine's driver process (or next to it)?
+
+    >>> is_local_master("local[*]"), is_local_master("local-cluster[2,1,1024]"), is_local_master("yarn")
+    (True, True, False)
+    """
+    return master == "local" or master.startswith(("local[", "local-cluster["))
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ``::1``); names are not looked up.
+
+    >>> is_loopback("127.0.1.1"), is_loopback("localhost"), is_loopback("[::1]"), is_loopback("10.0.0.5")
+    (True, True, True, False)
+    """
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
+def master_endpoint(master: str) -> tuple[str, int] | None:
+    """The ``(host, port)`` a driver talks to first: a standalone master (the first one of an HA list),
+    or a Kubernetes API server; ``None`` for a local master and for YARN (its address is in Hadoop's
+    configuration, not in the URL).
+
+    >>> master_endpoint("spark://10.0.0.5:7077,10.0.0.6:7077"), master_endpoint("spark://master")
+    (('10.0.0.5', 7077), ('master', 7077))
+    >>> master_endpoint("k8s://https://api.example.org:6443"), master_endpoint("yarn")
+    (('api.example.org', 6443), None)
+    """
+    if master.startswith("spark://"):
+        first = master[len("spark://"):].split(",")[0]
+        parts = urlsplit("//" + first)
+        return (parts.hostname or "", parts.port or 7077) if parts.hostname else None
+    if master.startswith("k8s://"):
+        rest = master[len("k8s://"):]
+        parts = urlsplit(rest if "://" in rest else "https://" + rest)
+        if not parts.hostname:
+            return None
+        return parts.hostname, parts.port or (80 if parts.scheme == "http" else 443)
+    return None
+
+
+def route_source(host: str, port: int) -> str:
+    """This machine's address on the route to ``host``: a UDP socket is connected (which only picks a
+    route; no packet is sent) and asked for its own address. Raises :class:`OSError` (e.g.
+    :class:`socket.gaierror` for a name that does not resolve, or no route)."""
+    family, _, _, _, sockaddr = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0]
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        s.connect(sockaddr)
+        return str(s.getsockname()[0])
+
+
+def _default_route_address(route: Callable[[str, int], str]) -> DriverAddress:
+    try:
+        return DriverAddress(route(*_DEFAULT_ROUTE_PROBE), "this machine's address on its default route")
+    except OSError:
+        return DriverAddress(LOOPBACK, f"no network route found, so loopback (set {DRIVER_HOST_ENV})")
+
+
+def driver_address(master: str, environ: Mapping[str, str] | None = None,
+                   route: Callable[[str, int], str] = route_source) -> DriverAddress:
+    """The address a driver for ``master`` must listen on, and why: the one rule of the course.
+
+    * a local master (``local[*]``), or a standalone master on loopback (``cluster up``): 127.0.0.1,
+      so nothing of Spark is reachable from the network;
+    * otherwise ``$CS109PAR_DRIVER_HOST`` when set;
+    * otherwise this machine's address on the route to the master (for Kubernetes: to the API server),
+      because that is the network the executors share with the master; for YARN, and for a Kubernetes
+      API server on loopback, the address of the default route.
+
+    ``environ`` (default ``os.environ``) and ``route`` (default :func:`route_source`) are there for tests.
+    Raises :class:`SparkEnvError` when the master's host does not resolve or cannot be routed to.
+
+    >>> driver_address("local[*]")
+    DriverAddress(address='127.0.0.1', reason='local master: executors run inside this machine')
+    >>> driver_address("spark://10.0.0.5:7077", route=lambda host, port: "10.0.0.7").address
+    '10.0.0.7'
+    """
+    env = os.environ if environ is None else environ
+    if is_local_master(master):
+        return DriverAddress(LOOPBACK, "local master: executors run inside this machine")
+    endpoint = master_endpoint(master)
+    if master.startswith("spark://") and endpoint and is_loopback(endpoint[0]):
+        return DriverAddress(LOOPBACK, f"the master is on this machine's loopback ({endpoint[0]})")
+    override = env.get(DRIVER_HOST_ENV, "").strip()
+    if override:
+        return DriverAddress(override, f"set by {DRIVER_HOST_ENV}")
+    if endpoint is None:
+        kind = "YARN" if master.startswith("yarn") else f"master {master!r}"
+        found = _default_route_address(route)
+        return DriverAddress(found.address, f"{kind}: {found.reason}; set {DRIVER_HOST_ENV} if its executors "
+                                            "reach this machine at another address")
+    host, port = endpoint
+    try:
+        source = route(host, port)
+    except OSError as exc:
+        raise SparkEnvError(
+            f"Cannot find a route from this machine to the master's host {host!r} ({master}): {exc}.\n"
+            f"Check the master URL (CS109PAR_SPARK_MASTER), or set {DRIVER_HOST_ENV} to this machine's address "
+            "on the cluster's network."
+        ) from exc
+    if is_loopback(source):
+        if master.startswith("k8s://"):
+            found = _default_route_address(route)
+            return DriverAddress(found.address, f"the API server {host} is on this machine, its pods are not: "
+                                                f"{found.reason}")
+        return DriverAddress(LOOPBACK, f"the master's host {host} is this machine's loopback")
+    return DriverAddress(source, f"this machine's address on the route to the master's host {host}")
+
+
+def executor_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds to wait for a cluster's first executor: ``$CS109PAR_EXECUTOR_TIMEOUT``, else
+    :data:`EXECUTOR_TIMEOUT`.
+
+    >>> executor_timeout({}), executor_timeout({"CS109PAR_EXECUTOR_TIMEOUT": "120"})
+    (60.0, 120.0)
+    """
+    env = os.environ if environ is None else environ
+    text = env.get(EXECUTOR_TIMEOUT_ENV, "").strip()
+    if not text:
+        return EXECUTOR_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise SparkEnvError(f"{EXECUTOR_TIMEOUT_ENV}={text!r} is not a number of seconds (0 or more); "
+                            f"e.g. `export {EXECUTOR_TIMEOUT_ENV}=120`, or unset it for {EXECUTOR_TIMEOUT:.0f} s.")
+    return value
+
+
 __all__ = [
     "SUPPORTED_JAVA", "LOOPBACK", "INSTALL_JAVA",
-    "JAVA_VERSION_TIMEOUT", "START_TIMEOUT", "REST_TIMEOUT", "JOB_EVENT_TIMEOUT", "GATE_TIMEOUT",
+    "JAVA_VERSION_TIMEOUT", "START_TIMEOUT", "REST_TIMEOUT", "JOB_EVENT_TIMEOUT", "GATE_TIMEOUT", "EXECUTOR_TIMEOUT",
     "JavaError", "SparkEnvError", "JavaInfo", "java_major", "find_java", "pyspark_dir", "executor_python",
     "spark_env_problems", "unset_fix", "require_clean_spark_env", "tail",
+    "DRIVER_HOST_ENV", "EXECUTOR_TIMEOUT_ENV", "DriverAddress", "is_local_master", "is_loopback", "master_endpoint",
+    "route_source", "driver_address", "executor_timeout",
 ]
