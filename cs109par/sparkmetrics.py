@@ -246,7 +246,10 @@ def job_tasks(spark, job_id: int) -> list[dict[str, Any]]:
             rows = rest(sc, f"stages/{stage_id}/{stage['attemptId']}/taskList?length=100000")
             for t in rows:
                 tasks.append({
-                    "stage": stage_id, "stage_attempt": stage["attemptId"], "partition": t["index"],
+                    # "index" is the task's place in its stage attempt; a resubmitted stage runs only the
+                    # missing partitions, numbered 0, 1, ... again: the partition is "partitionId"
+                    "stage": stage_id, "stage_attempt": stage["attemptId"],
+                    "partition": t.get("partitionId", t["index"]),
                     "attempt": t["attempt"], "executor": t["executorId"], "host": t.get("host", ""),
                     "status": t["status"], "launch": _parse_time(t.get("launchTime", "")),
                     "duration": t.get("duration", 0) / 1000.0,

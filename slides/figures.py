@@ -293,6 +293,44 @@ def disk_vs_memory(out: Path) -> Path:
     return save(fig, out)
 
 
+def checkpoints(out: Path, failed_in: int = 7, every: int = 4) -> Path:
+    """What a machine lost in iteration ``failed_in`` of PageRank costs, without and with a checkpoint every
+    ``every`` iterations: the lost shuffle outputs Spark rebuilds (notebook 08 measures it)."""
+    from cs109par.exercises.nb08 import iterations_to_rebuild_reference as to_rebuild
+
+    fig, ax = canvas()
+    x0, unit = 2.0, 96.0 / (failed_in + 1)
+    bw, gap = 0.74 * unit, 0.26 * unit
+    rows = [("no checkpoint", None, 31.0), (f"checkpoint() every {every}", every, 10.0)]
+    for title, k, y in rows:
+        label(ax, x0, y + 13.5, title, size=15, weight="bold", ha="left")
+        rebuilt = to_rebuild(failed_in, k)
+        for i in range(failed_in + 1):
+            x = x0 + i * (bw + gap)
+            if i == failed_in:
+                box(ax, x, y, bw, 7, f"iter {i}\nlost a\nmachine", fc=RED, ec=RED_D, size=10, ls="--")
+            else:
+                redo = i >= failed_in - rebuilt and i > 0
+                saved = k is not None and i > 0 and i % k == 0
+                fc, ec = (ORANGE, ORANGE_D) if redo else ((YELLOW, YELLOW_D) if saved else (BLUE, BLUE_D))
+                box(ax, x, y, bw, 7, "links" if i == 0 else f"ranks\n{i}", fc=fc, ec=ec, size=11)
+                if saved:
+                    box(ax, x + 0.6, y - 5.5, bw - 1.2, 3.8, "files", fc="white", ec=YELLOW_D, size=10, lw=1.2)
+                    arrow(ax, (x + bw / 2, y), (x + bw / 2, y - 1.7), color=YELLOW_D, style="-", shrink=0)
+            if i > 0:
+                cut = k is not None and i < failed_in and i % k == 0  # a checkpoint forgets its parents
+                arrow(ax, (x - gap, y + 3.5), (x, y + 3.5), color=GREY if cut else INK, ls=":" if cut else "-",
+                      lw=1.2 if cut else 1.6, shrink=0.3)
+        first = x0 + (failed_in - rebuilt) * (bw + gap)
+        last = x0 + (failed_in - 1) * (bw + gap) + bw
+        ax.plot([first, first, last, last], [y + 8, y + 9, y + 9, y + 8], color=ORANGE_D, lw=1.6)
+        label(ax, last, y + 10.3, f"rebuilt: {rebuilt} earlier iterations' lost outputs (+ the lost links)",
+              size=11, color=ORANGE_D, ha="right")
+    label(ax, 50, 1.2, "each iteration's shuffle output needs the one before it; a checkpoint's files end the "
+          "chain (dotted: lineage cut)", size=11, color=INK)
+    return save(fig, out)
+
+
 # --------------------------------------------------------------------------------------------------
 def load_measured() -> tuple[dict, list[dict], Path] | None:
     """The newest benchmark results available: a fresh run if there is one, else the committed snapshot."""
@@ -344,6 +382,7 @@ DIAGRAMS = {
     "wordcount.svg": wordcount,
     "lineage.svg": lineage,
     "disk-vs-memory.svg": disk_vs_memory,
+    "checkpoints.svg": checkpoints,
 }
 
 

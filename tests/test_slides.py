@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SLIDES = ROOT / "slides"
 DECK = SLIDES / "deck.md"
 NOTEBOOKS = ["00-setup", "01-multiprocessing", "02-joblib", "03-ipyparallel", "04-spark-rdds",
-             "05-broadcast-accumulators", "06-spark-cluster", "07-theres-more"]
+             "05-broadcast-accumulators", "06-spark-cluster", "07-theres-more", "08-iterative-jobs"]
 # The lecture's topics, in the lecture's order: each must be the title of a slide, in this order.
 TOPICS = ["Embarrassingly parallel", "Grid search over CV splits", "Boosting needs communication",
           "The single-machine recipe", "multiprocessing", "joblib", "Your problem is big",
