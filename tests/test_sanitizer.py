@@ -71,7 +71,7 @@ def test_urls_units_and_relative_paths_stay_readable(text, expected):
 GENERIC_SECTIONS = {
     "durations", "ratios", "percent", "throughput", "sizes", "versions", "pids", "ports", "ipykernel-paths",
     "temp-paths", "absolute-paths", "cores", "hex-addresses", "ipyparallel-ids", "spark-ids", "spark-masters",
-    "this-run", "busy-note",
+    "this-run", "busy-note", "driver-network",
 }
 
 
@@ -105,3 +105,8 @@ def test_the_busy_machine_note_disappears_so_busy_and_quiet_runs_compare_equal()
     note = busy_note(speedup=0.8)
     assert note
     assert sanitize(f"speedup 0.80x\n{note}\nnext line\n") == sanitize("speedup 1.70x\nnext line\n")
+
+
+def test_the_driver_address_line_of_a_remote_master_disappears():
+    line = "Spark network: the driver listens on 10.213.4.1 (the route to the master), so executors connect back.\n"
+    assert sanitize(line + "master: spark://10.213.4.2:7077\n") == sanitize("master: local[*]\n")

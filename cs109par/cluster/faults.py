@@ -27,7 +27,6 @@ import contextlib
 import os
 import shutil
 import signal
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from .. import jvm
+from ..data import shared_tempdir
 from ..sparkmetrics import MetricsError, executor_activity
 from .standalone import ClusterError, StandaloneCluster
 
@@ -48,8 +48,9 @@ class TaskGate:
 
     Tasks call :meth:`arrive` (records which process runs them) or :meth:`hold` (records it and
     then waits until :meth:`open` is called). The driver waits with :meth:`wait_for_held` until a
-    held task runs inside a given worker, kills that worker, then opens the gate. Picklable, so
-    tasks can use it.
+    held task runs inside a given worker, kills that worker, then opens the gate. The gate is a folder
+    in :func:`cs109par.data.shared_dir` (every "machine" sees it, as executors on a real cluster share
+    storage). Picklable, so tasks can use it.
 
     >>> gate = TaskGate()
     >>> gate.open(); gate.hold("t0", timeout=1)    # an open gate lets a task through at once
@@ -57,7 +58,8 @@ class TaskGate:
     """
 
     def __init__(self, folder: str | os.PathLike | None = None) -> None:
-        self.folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="cs109par-gate-"))
+        # by default in the shared folder, which executors on other machines see too (not /tmp)
+        self.folder = Path(folder) if folder else shared_tempdir("cs109par-gate-")
         self.folder.mkdir(parents=True, exist_ok=True)
 
     # -- in the tasks
