@@ -56,12 +56,8 @@ class Check:
 def check_python() -> Check:
     v = sys.version_info
     ok = (v.major, v.minor) >= MIN_PYTHON
-    return Check(
-        "Python",
-        ok,
-        f"Python {platform.python_version()} ({sys.executable})",
-        "" if ok else f"Use Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer: `make setup PYTHON=python3.11`.",
-    )
+    fix = f"Use Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer: `make setup PYTHON=python3.11`."
+    return Check("Python", ok, f"Python {platform.python_version()} ({sys.executable})", "" if ok else fix)
 
 
 def check_java() -> Check:
@@ -188,12 +184,8 @@ def check_packages() -> Check:
 def check_cpus() -> Check:
     n = os.cpu_count() or 1
     ok = n >= 2
-    return Check(
-        "CPUs",
-        ok,
-        f"{n} CPU cores",
-        "" if ok else "With one core no speedup can show; use a machine (or VM setting) with 2 or more cores.",
-    )
+    fix = "With one core no speedup can show; use a machine (or VM setting) with 2 or more cores."
+    return Check("CPUs", ok, f"{n} CPU cores", "" if ok else fix)
 
 
 def check_memory() -> Check:
@@ -201,12 +193,8 @@ def check_memory() -> Check:
 
     avail = psutil.virtual_memory().available / 2**30
     ok = avail >= MIN_FREE_MEMORY_GIB
-    return Check(
-        "Memory",
-        ok,
-        f"{avail:.1f} GiB available",
-        "" if ok else f"Spark and the engines need about {MIN_FREE_MEMORY_GIB:.0f} GiB free: close other programs.",
-    )
+    fix = f"Spark and the engines need about {MIN_FREE_MEMORY_GIB:.0f} GiB free: close other programs."
+    return Check("Memory", ok, f"{avail:.1f} GiB available", "" if ok else fix)
 
 
 def check_spark_session() -> Check:

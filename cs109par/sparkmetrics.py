@@ -108,21 +108,13 @@ class JobMetrics:
     job_ids: list[int] = field(default_factory=list)
     stages: list[StageMetrics] = field(default_factory=list)
 
-    @property
-    def shuffle_write_bytes(self) -> int:
-        return sum(s.shuffle_write_bytes for s in self.stages)
+    def _sum(self, field: str) -> int:
+        return sum(getattr(s, field) for s in self.stages)
 
-    @property
-    def shuffle_read_bytes(self) -> int:
-        return sum(s.shuffle_read_bytes for s in self.stages)
-
-    @property
-    def shuffle_records(self) -> int:
-        return sum(s.shuffle_write_records for s in self.stages)
-
-    @property
-    def input_bytes(self) -> int:
-        return sum(s.input_bytes for s in self.stages)
+    shuffle_write_bytes = property(lambda self: self._sum("shuffle_write_bytes"), doc="bytes written by shuffles")
+    shuffle_read_bytes = property(lambda self: self._sum("shuffle_read_bytes"), doc="bytes read by shuffles")
+    shuffle_records = property(lambda self: self._sum("shuffle_write_records"), doc="records written by shuffles")
+    input_bytes = property(lambda self: self._sum("input_bytes"), doc="bytes read from the input")
 
     @property
     def tasks(self) -> int:

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Timer:
@@ -51,9 +50,8 @@ def measure(fn: Callable[..., Any], *args: Any, repeat: int = 1, **kwargs: Any) 
     return best, result
 
 
-@dataclass(frozen=True)
-class Run:
-    """One measured configuration."""
+class Run(NamedTuple):
+    """One measured configuration: ``Run(workers, seconds, speedup, label="")``."""
 
     workers: int
     seconds: float

@@ -44,11 +44,18 @@ def _up(args: argparse.Namespace) -> int:
     return 0
 
 
-def _status(args: argparse.Namespace) -> int:
+def _recorded(args: argparse.Namespace) -> StandaloneCluster | None:
+    """The cluster `up` recorded in the state folder, or ``None`` (after saying there is none)."""
     try:
-        cluster = StandaloneCluster.from_state(args.state_dir)
+        return StandaloneCluster.from_state(args.state_dir)
     except ClusterError as exc:
         print(exc)
+        return None
+
+
+def _status(args: argparse.Namespace) -> int:
+    cluster = _recorded(args)
+    if cluster is None:
         return 1
     st = cluster.status()
     if args.json:
@@ -66,11 +73,9 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _down(args: argparse.Namespace) -> int:
-    try:
-        cluster = StandaloneCluster.from_state(args.state_dir)
-    except ClusterError as exc:
-        print(exc)
-        return 0
+    cluster = _recorded(args)
+    if cluster is None:
+        return 0  # nothing to stop is not an error
     stopped = cluster.stop()
     print(f"stopped {len(stopped)} process(es) of the cluster at {cluster.master_url}")
     return 0

@@ -252,6 +252,23 @@ def call(func: Callable[..., Any], *args: Any) -> tuple[Any, Verdict | None]:
     return result, None
 
 
+def function_missing(func: Any, signature: str, recipe: str = "") -> Verdict | None:
+    """For an exercise that asks for a function: the verdict when there is none yet (not a function, or
+    the stub a student copy leaves), else ``None``.
+
+    >>> function_missing(3, "f(x)").mistake, function_missing(lambda x: None, "f(x)").mistake
+    ('not-a-function', 'unanswered')
+    >>> function_missing(abs, "f(x)") is None
+    True
+    """
+    from .student import is_stub_function  # the stub's shape is the student copies' business
+
+    if not callable(func):
+        return wrong(f"define the function {signature} in the exercise cell and run that cell first.",
+                     recipe=recipe, mistake="not-a-function")
+    return unanswered() if is_stub_function(func) else None
+
+
 def check_cases(func: Any, cases: list[tuple[tuple, Any]], hint: str, *, recipe: str = "",
                 mistake: str = "wrong") -> Verdict:
     """For an exercise that asks for a function: call it on every ``(args, expected)`` case.
@@ -261,8 +278,8 @@ def check_cases(func: Any, cases: list[tuple[tuple, Any]], hint: str, *, recipe:
     >>> check_cases(lambda x: x, [((3,), 6)], "double it").hint
     'double it (for (3,) it returned 3)'
     """
-    if not callable(func):
-        return wrong("define the function in the exercise cell and run that cell first.", mistake="not-a-function")
+    if (missing := function_missing(func, "asked for")) is not None:
+        return missing
     for args, expected in cases:
         got, problem = call(func, *args)
         if problem is not None:
@@ -286,5 +303,5 @@ def load_all() -> dict[str, Exercise]:
 __all__ = [
     "CORRECT", "NOT_YET", "UNANSWERED", "Verdict", "Exercise", "REGISTRY", "exercise", "correct", "wrong",
     "unanswered", "is_unanswered", "render", "reset_tries", "short", "same_number", "number_type", "call",
-    "check_cases", "load_all",
+    "function_missing", "check_cases", "load_all",
 ]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from . import Verdict, call, correct, exercise, number_type, same_number, unanswered, wrong
-from .student import is_stub_function
+from . import Verdict, call, correct, exercise, function_missing, number_type, same_number, wrong
 
 #: ``(n_items, n_chunks)`` cases for exercise 1, chosen so that rounding down, rounding to nearest,
 #: always adding one and swapping the arguments each fail on at least one of them.
@@ -32,11 +31,8 @@ _CHUNK_MISTAKES: list[tuple[str, Callable[[int, int], int], str]] = [
 @exercise("01-chunk-size", points=2, answers=("chunk_size",))
 def check_chunk_size(func) -> Verdict:
     """``chunk_size(n_items, n_chunks)``: the whole-number chunk size so that ``n_chunks`` chunks cover every item."""
-    if not callable(func):
-        return wrong("define the function chunk_size in the exercise cell and run that cell first.",
-                     recipe=_CHUNK_RECIPE, mistake="not-a-function")
-    if is_stub_function(func):
-        return unanswered()
+    if (missing := function_missing(func, "chunk_size", _CHUNK_RECIPE)) is not None:
+        return missing
     got: list[object] = []
     for n, k in CHUNK_CASES:
         result, problem = call(func, n, k)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from . import Verdict, call, correct, exercise, number_type, unanswered, wrong
-from .student import is_stub_function
+from . import Verdict, call, correct, exercise, function_missing, number_type, wrong
 
 
 def scatter_part(items: list[Any], engine_index: int, n_engines: int) -> list[Any]:
@@ -95,11 +94,8 @@ _RESUBMIT_MISTAKES: list[tuple[str, Callable[[list[Any], list[str]], list[Any]],
 @exercise("03-to-resubmit", points=2, answers=("to_resubmit",))
 def check_to_resubmit(to_resubmit) -> Verdict:
     """A function ``to_resubmit(items, statuses)`` -> the items whose task did not finish ``"ok"``, in order."""
-    if not callable(to_resubmit):
-        return wrong("define the function to_resubmit in the exercise cell and run that cell first.",
-                     recipe=_RESUBMIT_RECIPE, mistake="not-a-function")
-    if is_stub_function(to_resubmit):
-        return unanswered()
+    if (missing := function_missing(to_resubmit, "to_resubmit", _RESUBMIT_RECIPE)) is not None:
+        return missing
     got: list[Any] = []
     for (items, statuses), _expected in RESUBMIT_CASES:
         result, problem = call(to_resubmit, list(items), list(statuses))

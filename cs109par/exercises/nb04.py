@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from ..data import corpus_path
-from . import Verdict, call, corpus, correct, exercise, methods, number_type, wrong
+from . import Verdict, call, corpus, correct, exercise, function_missing, methods, number_type, wrong
 
 # --- exercise 1 -----------------------------------------------------------------------------------
 
@@ -122,9 +122,8 @@ def check_top_long_words(top_long: Any) -> Verdict:
     """``top_long(words, k=5)``: the k most frequent words of 8+ characters of an RDD of words, as a
     list of (word, count), most frequent first, ties alphabetical. Run on an RDD with ties at the
     cut-off, then on the corpus."""
-    if not callable(top_long):
-        return wrong("define the function top_long(words, k=5) in the exercise cell and run that cell first.",
-                     mistake="not-a-function")
+    if (missing := function_missing(top_long, "top_long(words, k=5)")) is not None:
+        return missing
     sc = methods.spark_context()
     if sc is None:
         return wrong("Spark is not running: run the notebook's cells from the top (section 2 starts it).",

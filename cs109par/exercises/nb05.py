@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Verdict, call, corpus, correct, exercise, methods, number_type, short, wrong
+from . import Verdict, call, corpus, correct, exercise, function_missing, methods, number_type, short, wrong
 
 #: A small stop-word list for exercise 1 (broadcast it; don't capture it).
 STOP_WORDS = frozenset(
@@ -121,9 +121,8 @@ def _values(accumulators: dict[int, Any]) -> dict[int, Any]:
 def check_blank_lines(count_blank: Any) -> Verdict:
     """``count_blank(lines)``: how many lines of an RDD are blank (empty or only whitespace), counted
     with an accumulator that the tasks update in an action; returns the driver's reading of it."""
-    if not callable(count_blank):
-        return wrong("define the function count_blank(lines) in the exercise cell and run that cell first.",
-                     mistake="not-a-function")
+    if (missing := function_missing(count_blank, "count_blank(lines)")) is not None:
+        return missing
     sc = methods.spark_context()
     if sc is None:
         return wrong("Spark is not running: run the notebook's cells from the top.", mistake="no-spark")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Verdict, call, correct, exercise, wrong
+from . import Verdict, call, correct, exercise, function_missing, wrong
 
 # --- exercise 1 -----------------------------------------------------------------------------------
 
@@ -76,9 +76,8 @@ def _partitions_where(tasks: list[dict], keep: Any) -> list[int]:
 @exercise("06-reruns", points=2, answers=("reruns",))
 def check_reruns(func: Any) -> Verdict:
     """``func(tasks)``: the sorted partitions of a stage that ran more than once."""
-    if not callable(func):
-        return wrong("define the function reruns(tasks) in the exercise cell and run that cell first.",
-                     mistake="not-a-function")
+    if (missing := function_missing(func, "reruns(tasks)")) is not None:
+        return missing
     for tasks, expected in RERUN_CASES:
         got, problem = call(func, [dict(t) for t in tasks])
         if problem is not None:
@@ -130,9 +129,8 @@ _RECOMPUTE_RECIPE = ("host, executor = dead; return sorted(p for p, (h, e) in ou
 def check_to_recompute(func: Any) -> Verdict:
     """``func(outputs, dead, worker_lost)``: the sorted map partitions Spark recomputes when executor
     ``dead = (host, executor)`` is lost, alone or with its whole worker (no external shuffle service)."""
-    if not callable(func):
-        return wrong("define the function to_recompute(outputs, dead, worker_lost) in the exercise cell and run "
-                     "that cell first.", mistake="not-a-function")
+    if (missing := function_missing(func, "to_recompute(outputs, dead, worker_lost)")) is not None:
+        return missing
     for (outputs, dead, worker_lost), expected in RECOMPUTE_CASES:
         got, problem = call(func, dict(outputs), dead, worker_lost)
         if problem is not None:

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from ..compare import crossover
-from . import UNANSWERED, Verdict, call, corpus, correct, exercise, is_unanswered, methods, wrong
+from . import UNANSWERED, Verdict, call, corpus, correct, exercise, function_missing, is_unanswered, methods, wrong
 from .nb04 import TIE_K, TIE_WORDS, as_pairs, diagnose_top
 
 
@@ -62,8 +62,8 @@ _SLIPS: list[tuple[str, Any, str]] = [
 @exercise("07-break-even", points=2, answers=("break_even",))
 def check_break_even(func: Any) -> Verdict:
     """The student's ``break_even(overhead, per_item, serial_per_item)``."""
-    if not callable(func):
-        return wrong("define break_even in the exercise cell and run that cell first.", mistake="not-a-function")
+    if (missing := function_missing(func, "break_even")) is not None:
+        return missing
     results: dict[tuple, Any] = {}
     for args in BREAK_EVEN_CASES:
         want = break_even_reference(*args)
@@ -126,9 +126,8 @@ def check_top_long_words(top_long: Any) -> Verdict:
     """``top_long(view, k=5)``: with Spark SQL on a view of one ``word`` column, the k most frequent
     words of 8+ characters as ``[(word, count), ...]``, most frequent first, ties alphabetical. Run
     on a view whose words tie at the cut-off, then on the notebook's ``words`` view."""
-    if not callable(top_long):
-        return wrong("define the function top_long(view, k=5) in the exercise cell and run that cell first.",
-                     mistake="not-a-function")
+    if (missing := function_missing(top_long, "top_long(view, k=5)")) is not None:
+        return missing
     spark = _session()
     if spark is None:
         return wrong("Spark is not running: run the notebook's cells from the top.", mistake="no-spark")
