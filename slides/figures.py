@@ -293,7 +293,7 @@ def disk_vs_memory(out: Path) -> Path:
     return save(fig, out)
 
 
-def checkpoints(out: Path, failed_in: int = 7, every: int = 4) -> Path:
+def checkpoints(out: Path, failed_in: int = 5, every: int = 3) -> Path:
     """What a machine lost in iteration ``failed_in`` of PageRank costs, without and with a checkpoint every
     ``every`` iterations: the lost shuffle outputs Spark rebuilds (notebook 08 measures it)."""
     from cs109par.exercises.nb08 import iterations_to_rebuild_reference as to_rebuild
@@ -324,7 +324,8 @@ def checkpoints(out: Path, failed_in: int = 7, every: int = 4) -> Path:
         first = x0 + (failed_in - rebuilt) * (bw + gap)
         last = x0 + (failed_in - 1) * (bw + gap) + bw
         ax.plot([first, first, last, last], [y + 8, y + 9, y + 9, y + 8], color=ORANGE_D, lw=1.6)
-        label(ax, last, y + 10.3, f"rebuilt: {rebuilt} earlier iterations' lost outputs (+ the lost links)",
+        what = "1 earlier iteration's lost output" if rebuilt == 1 else f"{rebuilt} earlier iterations' lost outputs"
+        label(ax, last, y + 10.3, f"rebuilt: {what} (+ the lost links)",
               size=11, color=ORANGE_D, ha="right")
     label(ax, 50, 1.2, "each iteration's shuffle output needs the one before it; a checkpoint's files end the "
           "chain (dotted: lineage cut)", size=11, color=INK)

@@ -59,9 +59,9 @@ def iterations_to_rebuild_reference(n: int, every: int | None) -> int:
     return n - 1 if every is None else (n - 1) % every
 
 
-#: (n, every): the notebook's runs (7, 4) and (7, None), a failure right after a checkpoint, one in the first
+#: (n, every): the notebook's runs (5, 3) and (5, None), a failure right after a checkpoint, one in the first
 #: iteration, an interval longer than the run, checkpoints every iteration, and more.
-REBUILD_CASES = [(7, 4), (7, None), (9, 3), (7, 3), (1, 3), (5, 10), (6, 1), (12, 4), (10, 4), (2, None)]
+REBUILD_CASES = [(5, 3), (5, None), (9, 3), (7, 3), (7, 4), (1, 3), (5, 10), (6, 1), (12, 4), (10, 4), (2, None)]
 _REBUILD_RECIPE = ("the iterations finished since the last checkpoint are rebuilt: with every=k that is (n - 1) % k "
                    "(iterations k, 2k, ... are read back from their files), and with every=None all n - 1 earlier "
                    "ones: return n - 1 if every is None else (n - 1) % every.")
