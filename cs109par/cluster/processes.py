@@ -79,6 +79,26 @@ def marked(cluster_id: str) -> list[Any]:
     return found
 
 
+def _running(proc: Any) -> bool:
+    """Alive and not a zombie (an exited process whose parent has not collected it yet is gone for us)."""
+    import psutil
+
+    try:
+        return bool(proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE)
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def _wait_gone(procs: list[Any], timeout: float) -> list[Any]:
+    """Wait until every process has exited (or is a zombie); return those still running after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    alive = [p for p in procs if _running(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.02)
+        alive = [p for p in alive if _running(p)]
+    return alive
+
+
 def stop(procs: Iterable[Any], grace: float = 15.0) -> None:
     """Terminate ``procs`` (in the given order), wait up to ``grace`` seconds, kill what is left."""
     import psutil
@@ -87,11 +107,10 @@ def stop(procs: Iterable[Any], grace: float = 15.0) -> None:
     for proc in procs:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             proc.terminate()
-    _, alive = psutil.wait_procs(procs, timeout=grace)
-    for proc in alive:
+    for proc in _wait_gone(procs, grace):
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             proc.kill()
-    psutil.wait_procs(alive, timeout=5)
+    _wait_gone(procs, 5)
 
 
 def stop_marked(cluster_id: str, grace: float = 15.0) -> list[int]:
