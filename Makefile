@@ -81,7 +81,7 @@ slides: setup
 # Two pytest-xdist workers, a file each at a time (--dist loadfile keeps a notebook's cells in order in one
 # kernel): much of the run waits on JVMs, kernels and servers starting. TEST_JOBS=0 runs in one process.
 TEST_JOBS ?= 2
-XDIST = $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadfile)
+XDIST = $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder)
 test: setup
 	@$(BIN)/python -m pytest $(NBVAL) --doctest-modules $(XDIST) $(PYTEST_ARGS) cs109par tests notebooks; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -78,6 +79,31 @@ def _leftovers() -> list[psutil.Process]:
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return found
+
+
+# The longest files first (measured): with pytest-xdist (`--dist loadfile --no-loadscope-reorder`) a worker
+# that starts a 2-minute file last would keep the whole run waiting. Unlisted files keep their order, after.
+LONGEST_FIRST = [
+    "tests/test_multihost.py", "tests/test_browser.py", "notebooks/07-theres-more.ipynb",
+    "notebooks/08-iterative-jobs.ipynb", "tests/test_standalone.py", "notebooks/06-spark-cluster.ipynb",
+    "notebooks/04-spark-rdds.ipynb", "tests/test_grading.py", "tests/test_kernel_death.py",
+    "notebooks/03-ipyparallel.ipynb", "tests/test_notebooks_on_cluster.py", "notebooks/01-multiprocessing.ipynb",
+    "notebooks/02-joblib.ipynb", "notebooks/05-broadcast-accumulators.ipynb", "notebooks/00-setup.ipynb",
+    "tests/test_engines.py", "tests/test_slides.py", "tests/test_optional_tools.py",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).resolve().parent
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+
+    def weight(item) -> int:
+        try:
+            return rank.get(item.path.relative_to(root).as_posix(), len(rank))
+        except ValueError:
+            return len(rank)
+
+    items.sort(key=weight)  # stable: the order inside a file, and among unlisted files, stays
 
 
 # Runs after pytest-xdist has stopped its workers (trylast), so that what they left behind shows.

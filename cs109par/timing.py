@@ -130,16 +130,19 @@ def load_per_core() -> float:
         return 0.0
 
 
-def busy_note(speedup: float | None = None, expected: float = LOW_SPEEDUP) -> str:
+def busy_note(speedup: float | None = None, expected: float = LOW_SPEEDUP, load: float | None = None) -> str:
     """One line saying the machine was busy, when it was (load above :data:`BUSY_LOAD` per core, or a measured
-    ``speedup`` below ``expected`` where the lesson expects more); ``""`` otherwise.
+    ``speedup`` below ``expected`` where the lesson expects more); ``""`` otherwise. ``load`` (per core)
+    defaults to this machine's :func:`load_per_core`.
 
-    >>> busy_note(speedup=1.8)
+    >>> busy_note(speedup=1.8, load=0.3)
     ''
-    >>> busy_note(speedup=0.84).startswith("Note: ")
+    >>> busy_note(speedup=0.84, load=0.3).startswith("Note: this speedup is lower")
+    True
+    >>> busy_note(load=2.5).startswith("Note: the machine is busy")
     True
     """
-    load = load_per_core()
+    load = load_per_core() if load is None else load
     if load <= BUSY_LOAD and (speedup is None or speedup >= expected):
         return ""
     busy = load > BUSY_LOAD

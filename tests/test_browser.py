@@ -44,6 +44,9 @@ IDLE_FOR = 3.0  # s the kernel must stay idle with no queued cell before the pag
 CHECK_CALL = re.compile(r"\bnb\d+\.check_\w+\(")
 # Console warnings JupyterLab logs on every kernel restart (the kernel's websocket reconnects).
 EXPECTED_WARNINGS = re.compile(r"Connection lost, reconnecting")
+# JupyterLab's own race on "Restart Kernel": its debugger asks the old kernel for its state and logs an error
+# when the restart cancels the request (seen in 1 of 4 runs here); no course code is involved.
+EXPECTED_ERRORS = re.compile(r"Could not restore the debugger state.*Canceled future for debug_request")
 
 
 # -- what is installed ------------------------------------------------------------------------------------
@@ -404,7 +407,7 @@ def test_notebook_runs_cleanly_in_jupyterlab(name, lab, driver, tmp_path, capsys
             problems.append(f"{where}: {want_imgs} figure(s) committed, {len(imgs)} in the page, "
                             f"{sum(imgs)} of them loaded")
 
-    severe = [e["message"] for e in console if e["level"] == "SEVERE"]
+    severe = [e["message"] for e in console if e["level"] == "SEVERE" and not EXPECTED_ERRORS.search(e["message"])]
     warnings = [e["message"] for e in console if e["level"] == "WARNING" and not EXPECTED_WARNINGS.search(e["message"])]
     if severe or warnings:
         problems.append(f"JavaScript console: errors {severe}, unexpected warnings {warnings}")
