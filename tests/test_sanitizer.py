@@ -93,6 +93,11 @@ def test_counts_printed_with_this_run_are_masked_whatever_the_value():
     assert sanitize(f"{this_run(27, 'task attempts')} for 18 tasks") == "<N> (this run) for 18 tasks"
 
 
+def test_signed_sizes_are_masked_with_their_sign():
+    # notebook 03 prints how much memory each engine gained: "+12.3 MB" on one run, "-0.0 MB" on the next
+    assert sanitize("RSS +12.3 MB, USS -0.0 MB") == sanitize("RSS -0.1 MB, USS +0.4 MB") == "RSS <SIZE>, USS <SIZE>"
+
+
 def test_spark_ids_and_masters_are_masked():
     assert sanitize("PythonRDD[26] at collect") == sanitize("PythonRDD[3] at collect")
     assert sanitize("Broadcast(12) was destroyed") == sanitize("Broadcast(4) was destroyed")

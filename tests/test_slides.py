@@ -167,6 +167,19 @@ def test_measured_figure_comes_from_benchmark_results(tmp_path, monkeypatch):
     assert "<svg" in svg
 
 
+def test_measured_figure_reads_the_file_the_benchmarks_write(tmp_path, monkeypatch):
+    """`make bench` then `make slides`: the figure takes the results exactly as benchmarks/__main__ writes them."""
+    from benchmarks.__main__ import record
+
+    rows = [record({"name": name, "value": 1.7, "unit": "x"}, "demo", busy=0.0, load_before=0.3)
+            for name in ("GridSearchCV n_jobs=2 vs 1", "session() start + first job vs bare SparkSession.builder")]
+    results = tmp_path / "latest.json"
+    results.write_text(json.dumps({"machine": {"cpus": 2, "when": "2026-01-01 00:00:00"}, "results": rows}))
+    monkeypatch.setattr(figures, "MEASURED_SOURCES", (results,))
+    assert "<svg" in figures.measured(tmp_path / "m.svg").read_text()
+    assert [figures._target(r) for r in rows] == [(">=", 1.8), ("<=", 1.1)]
+
+
 def test_figures_are_reproducible(built, tmp_path):
     """A fresh drawing is byte-identical to the build's (no dates, no random ids in the SVGs)."""
     for name, draw in figures.DIAGRAMS.items():  # (the measured figure depends on benchmark files)
