@@ -16,6 +16,10 @@ import pytest
 # Processes a test or notebook may start and must stop (Spark JVMs, ipyparallel engines/controllers).
 LEFTOVER_PATTERNS = ("org.apache.spark", "ipengine", "ipcontroller", "ipyparallel.engine", "ipyparallel.controller",
                      "ipykernel_launcher", "jupyter-lab", "jupyterlab", "chromedriver", "cs109par.cluster.processes")
+# The planted hand-ins the grader tests grade (tests/data/submissions/*.ipynb) are inputs, not notebooks of
+# the course: nbval must not run them as tests of their own.
+collect_ignore_glob = ["tests/data/*"]
+
 _START = time.time()
 # Every process this run starts (kernels, JVMs, engines) inherits this marker, so the leftover check
 # below only ever looks at our own processes, never at another Spark or Jupyter on the machine.
@@ -33,10 +37,11 @@ def spark():
     s.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cli_cluster(tmp_path_factory):
     """`python -m cs109par cluster up --workers 2` (1 core each, like local[2]): ``(state folder, what up
-    printed)``. Shared by the tests that only read it; `cluster down` at the end whatever happens."""
+    printed)``, one per test module (a module may change its cluster: test_standalone.py kills a worker and
+    ends with `cluster down`); `cluster down` at the end whatever happens."""
     state = tmp_path_factory.mktemp("standalone")
     cmd = [sys.executable, "-m", "cs109par", "cluster"]
     up = subprocess.run([*cmd, "up", "--workers", "2", "--state-dir", str(state), "--timeout", "240"],

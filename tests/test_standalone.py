@@ -2,9 +2,10 @@
 runs a job on them, a worker is SIGKILLed mid-job and the job still returns the right answer,
 `cluster down` leaves no process behind.
 
-Every test stands alone (`pytest -k NAME` runs any one of them): the read-only tests share the
-session's `cluster up` (tests/conftest.py, which notebook 04's cluster run uses too); the two tests
-that change a cluster (a killed worker, `cluster down`) start their own."""
+Every test stands alone (`pytest -k NAME` runs any one of them). In a whole run they share one `cluster up`
+(the module's `cli_cluster`, conftest.py), in the order of this file: the read-only tests first, then the
+killed worker, then `cluster down`, which ends it. Starting a cluster costs three JVMs (about 15 s of a
+2-core machine's time): one start instead of three keeps `make test` short."""
 
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ from cs109par.cluster.standalone import (
     RegistrationTimeout,
     StandaloneCluster,
     cluster_processes,
-    standalone_cluster,
 )
 from cs109par.jvm import LOOPBACK, JavaError, find_java
 
@@ -115,32 +115,33 @@ def drive_a_worker_kill(master_url: str) -> dict:
     return out
 
 
-def test_job_survives_a_killed_worker(tmp_path):
-    with standalone_cluster(workers=2, cores=1, timeout=240, state_dir=str(tmp_path)) as cluster:
-        worker0 = cluster.worker_info[0].pid
-        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as driver:
-            out = driver.submit(drive_a_worker_kill, str(tmp_path)).result(timeout=900)
-        assert out["master"] == cluster.master_url
-        assert out["sum"] == sum(range(1000))
-        expected: dict[int, int] = {}
-        for x in range(10000):
-            expected[x % 7] = expected.get(x % 7, 0) + x
-        assert out["result"] == sorted(expected.items())
-        assert worker0 in out["killed"]
-        assert out["failed"] == 1, "exactly the task held on the killed executor should have failed"
-        assert out["reruns"] >= 1
-        assert len(out["victim"]) == 1 and len(out["alive"]) == 1
-        assert not psutil.pid_exists(worker0) or psutil.Process(worker0).status() == psutil.STATUS_ZOMBIE
-        assert cluster.status()["alive_workers"] == 1
-    assert cluster_processes(cluster.id) == []
-
-
-def test_down_stops_everything(tmp_path):
-    state = tmp_path / "state"
-    up = cli("up", "--workers", "1", "--state-dir", str(state), "--timeout", "240")
-    assert up.returncode == 0, up.stdout + up.stderr
+def test_job_survives_a_killed_worker(cli_cluster):
+    # Changes the module's cluster (one worker fewer): after the read-only tests, before `cluster down`.
+    state, _ = cli_cluster
     cluster = StandaloneCluster.from_state(state)
-    assert cluster_processes(cluster.id), "the master and the worker should run"
+    assert cluster.status()["alive_workers"] == 2
+    worker0 = cluster.worker_info[0].pid
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as driver:
+        out = driver.submit(drive_a_worker_kill, str(state)).result(timeout=900)
+    assert out["master"] == cluster.master_url
+    assert out["sum"] == sum(range(1000))
+    expected: dict[int, int] = {}
+    for x in range(10000):
+        expected[x % 7] = expected.get(x % 7, 0) + x
+    assert out["result"] == sorted(expected.items())
+    assert worker0 in out["killed"]
+    assert out["failed"] == 1, "exactly the task held on the killed executor should have failed"
+    assert out["reruns"] >= 1
+    assert len(out["victim"]) == 1 and len(out["alive"]) == 1
+    assert not psutil.pid_exists(worker0) or psutil.Process(worker0).status() == psutil.STATUS_ZOMBIE
+    assert cluster.status()["alive_workers"] == 1
+
+
+def test_down_stops_everything(cli_cluster):
+    # Ends the module's cluster (the last test that uses it).
+    state, _ = cli_cluster
+    cluster = StandaloneCluster.from_state(state)
+    assert cluster_processes(cluster.id), "the master and the worker(s) should run"
     down = cli("down", "--state-dir", str(state))
     assert down.returncode == 0, down.stderr
     assert "stopped" in down.stdout
