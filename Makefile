@@ -88,7 +88,7 @@ test: setup
 
 # The fast inner loop: unit tests and doctests, without the tests that start clusters, servers or kernels.
 unit: setup
-	$(BIN)/python -m pytest --doctest-modules -m "not slow" $(PYTEST_ARGS) cs109par tests
+	$(BIN)/python -m pytest --doctest-modules -m "not slow" $(XDIST) $(PYTEST_ARGS) cs109par tests
 
 # One notebook's nbval: make notebooks NB=04 (a number, or several: NB="04 05")
 NB ?=

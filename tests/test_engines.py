@@ -18,6 +18,9 @@ from cs109par import data
 from cs109par import gridsearch as gs
 from cs109par.cluster import engines as eng
 
+# Starts ipyparallel controllers and engines (seconds each): left out of `make unit`, run by `make test`.
+pytestmark = pytest.mark.slow
+
 SMALL_GRID = {"C": [10], "gamma": [1e-4, 1e-3]}  # 2 parameter sets x 5 folds = 10 quick tasks
 
 
