@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from benchmarks.targets import TARGETS, met
+from cs109par import timing
 
 HERE = Path(__file__).resolve().parent
 #: Cores in use by other programs (sampled for a second before each benchmark) above which a measurement is
@@ -33,17 +34,7 @@ BUSY = 0.25
 
 def load() -> float:
     """The 1-minute load average (0.0 where the OS has none)."""
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):  # Windows
-        return 0.0
-
-
-def busy_cores(seconds: float = 1.0) -> float:
-    """How many cores other programs kept busy during ``seconds`` while this process slept."""
-    import psutil
-
-    return psutil.cpu_percent(interval=seconds) / 100 * (os.cpu_count() or 1)
+    return timing.load_per_core() * (os.cpu_count() or 1)
 
 
 def record(result: dict, benchmark: str, busy: float, load_before: float) -> dict:
@@ -60,7 +51,7 @@ def main(argv: list[str]) -> int:
     results, missed, busy_during = [], [], []
     for name in names:
         module = importlib.import_module(f"benchmarks.bench_{name}")
-        busy = busy_cores()
+        busy = timing.busy_cores()
         before = load()
         if busy > BUSY:
             busy_during.append(name)

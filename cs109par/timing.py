@@ -130,6 +130,20 @@ def load_per_core() -> float:
         return 0.0
 
 
+def busy_cores(seconds: float = 1.0) -> float:
+    """How many cores other programs keep busy: the machine's CPU use sampled for ``seconds`` while this
+    process sleeps (unlike the load average, it does not remember the last minute's own work).
+
+    >>> 0.0 <= busy_cores(0.1) <= (__import__("os").cpu_count() or 1)
+    True
+    """
+    import os
+
+    import psutil
+
+    return psutil.cpu_percent(interval=seconds) / 100 * (os.cpu_count() or 1)
+
+
 def busy_note(speedup: float | None = None, expected: float = LOW_SPEEDUP, load: float | None = None) -> str:
     """One line saying the machine was busy, when it was (load above :data:`BUSY_LOAD` per core, or a measured
     ``speedup`` below ``expected`` where the lesson expects more); ``""`` otherwise. ``load`` (per core)
